@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: installs what a fresh machine lacks, builds, and runs the mocha suite
+# (real MariaDB servers, real sysbench, the real AWS SDK and aws CLI; all on loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system-deps.sh
+if [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build
+npx mocha "$@"
