@@ -41,6 +41,8 @@ export type DiagnosticCode =
   | 'include-not-found'
   | 'include-cycle'
   | 'include-missing-input'
+  /** An include names a runbook, or `extends` names a step group. */
+  | 'include-invalid'
   | 'invalid-duration'
   | 'invalid-input-value'
   | 'missing-input'
@@ -146,4 +148,6 @@ export interface CompiledRunbook {
 export interface CompileResult {
   runbook?: CompiledRunbook;
   diagnostics: Diagnostic[];
+  /** Every file read, by path, also when compilation failed (to print code frames without reading again). */
+  sources?: Record<string, string>;
 }
