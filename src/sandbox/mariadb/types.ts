@@ -37,14 +37,25 @@ export interface ClusterDataInfo {
   pid?: number;
 }
 
+export interface CloneOptions {
+  /** Copy the source as it was at this instant rather than as it is now. */
+  restoreTo?: Date;
+}
+
 export interface DataPlane {
   /** Creates an empty cluster (data directory, master user, database) and leaves its server running. */
   createCluster(spec: ClusterStorageSpec): Promise<void>;
   /**
    * Makes `target` a consistent hot copy of `sourceId` as it is now (the source must be running), with the
    * same contents and credentials. The clone's server is left stopped. Returns the instant the copy reflects.
+   * With `options.restoreTo`, the copy is of the source as it was at that instant (a point-in-time restore,
+   * 1-second resolution, within the source's backtrack range); `copiedAt` is then when the copy was made.
    */
-  cloneCluster(sourceId: string, target: ClusterStorageSpec): Promise<{ copiedAt: Date }>;
+  cloneCluster(
+    sourceId: string,
+    target: ClusterStorageSpec,
+    options?: CloneOptions,
+  ): Promise<{ copiedAt: Date }>;
   /** Starts serving SQL on the cluster's host:port. Idempotent. */
   start(id: string): Promise<void>;
   /** Stops the server, closing all connections. Idempotent. */

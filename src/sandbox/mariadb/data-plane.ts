@@ -1,0 +1,566 @@
+/**
+ * The sandbox's data plane: every cluster is one real mariadbd with its own directory, binlogs and
+ * timeline of snapshots (see layout.ts, cluster-record.ts, timeline.ts, materialize.ts).
+ *
+ * - create: mariadb-install-db (master user and database included) into the first snapshot, then start.
+ * - clone: a hot mariadb-backup copy of the running source becomes the target's first snapshot; the target
+ *   stays stopped and gets its live data directory when first started.
+ * - backtrack: stop, build State(T) as a new snapshot, begin a new epoch with it, start again if it ran.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { listBinlogFiles, tallyBinlog, type BinlogTally } from './binlog-scan.js';
+import {
+  currentEpoch,
+  publicSpec,
+  readClusterRecord,
+  writeClusterRecord,
+  type ClusterRecord,
+  type EpochRecord,
+} from './cluster-record.js';
+import { DataPlaneError } from './errors.js';
+import { copyDirectory, diskUsage, exists } from './fs-utils.js';
+import { hotCopy } from './hot-copy.js';
+import { installDataDirectory } from './install.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import {
+  clusterPaths,
+  clustersDir,
+  epochBinlogBasename,
+  epochBinlogDir,
+  isValidClusterId,
+  snapshotDir,
+  type ClusterPaths,
+} from './layout.js';
+import { planMaterialize, replayInto, sealSnapshot } from './materialize.js';
+import {
+  findRunningServer,
+  removeServerLeftovers,
+  startMariaDbServer,
+  type MariaDbServer,
+  type StopOptions,
+} from './server.js';
+import { earliestBacktrackSecond, epochAt, resolveBacktrackTarget, secondToDate } from './timeline.js';
+import { defaultTools, type MariaDbTools } from './tools.js';
+import type {
+  BacktrackOutcome,
+  ClusterDataInfo,
+  ClusterStorageSpec,
+  CloneOptions,
+  DataPlane,
+} from './types.js';
+
+export interface MariaDbDataPlaneOptions {
+  /** Directory holding every cluster's files (`<home>/clusters/<id>/`). */
+  home: string;
+  /** Receives one human-readable line per notable action (server started, backtrack done, ...). */
+  log?: (line: string) => void;
+  tools?: MariaDbTools;
+  /** How long a mariadbd start may take (default 30 s). */
+  startupTimeoutMs?: number;
+}
+
+const FIRST_SERVER_ID = 101;
+
+export function createMariaDbDataPlane(options: MariaDbDataPlaneOptions): MariaDbDataPlane {
+  return new MariaDbDataPlane(options);
+}
+
+export class MariaDbDataPlane implements DataPlane {
+  private readonly home: string;
+  private readonly log: (line: string) => void;
+  private readonly tools: MariaDbTools;
+  private readonly startupTimeoutMs: number | undefined;
+  private readonly servers = new Map<string, MariaDbServer>();
+  private readonly locks = new KeyedMutex();
+  private readonly tallies = new Map<string, BinlogTally>();
+  private nextServerId = FIRST_SERVER_ID;
+  private ready: Promise<void> | undefined;
+  /** Binlog events carry the servers' wall-clock seconds, so the timeline is kept in that clock too. */
+  private readonly now = (): Date => new Date();
+
+  constructor(options: MariaDbDataPlaneOptions) {
+    this.home = options.home;
+    this.log = options.log ?? (() => undefined);
+    this.tools = options.tools ?? defaultTools();
+    this.startupTimeoutMs = options.startupTimeoutMs;
+  }
+
+  async createCluster(spec: ClusterStorageSpec): Promise<void> {
+    await this.init();
+    checkId(spec.id);
+    await this.locks.run([spec.id], async () => {
+      const paths = await this.claimNewCluster(spec.id);
+      try {
+        await mkdir(paths.snapshots, { recursive: true });
+        const started = Date.now();
+        await installDataDirectory(
+          snapshotDir(paths, 'e0-base'),
+          spec,
+          join(paths.dir, 'bootstrap.sql'),
+          this.tools,
+        );
+        const record: ClusterRecord = {
+          version: 1,
+          spec: publicSpec(spec),
+          serverId: this.allocateServerId(),
+          createdAt: this.now().toISOString(),
+          epochs: [
+            { index: 0, startedAt: this.now().toISOString(), base: 'e0-base', origin: { kind: 'created' } },
+          ],
+        };
+        await writeClusterRecord(paths.record, record);
+        this.log(`cluster ${spec.id}: data directory initialised in ${Date.now() - started} ms`);
+        await this.startLocked(spec.id);
+      } catch (error) {
+        await this.discard(spec.id, paths);
+        throw error;
+      }
+    });
+  }
+
+  async cloneCluster(
+    sourceId: string,
+    target: ClusterStorageSpec,
+    options: CloneOptions = {},
+  ): Promise<{ copiedAt: Date }> {
+    await this.init();
+    checkId(target.id);
+    return this.locks.run([sourceId, target.id], async () => {
+      const source = await this.record(sourceId);
+      const sourcePaths = clusterPaths(this.home, sourceId);
+      const paths = await this.claimNewCluster(target.id);
+      try {
+        await mkdir(paths.snapshots, { recursive: true });
+        const base = snapshotDir(paths, 'e0-base');
+        const started = Date.now();
+        let epoch: EpochRecord;
+        let how = '';
+        if (options.restoreTo !== undefined) {
+          epoch = await this.copyAsOf(source, sourcePaths, paths, options.restoreTo);
+        } else if (this.isRunning(sourceId)) {
+          const copy = await hotCopy({
+            sourceConfigFile: sourcePaths.configFile,
+            sourceSocket: sourcePaths.socket,
+            targetDir: base,
+            tools: this.tools,
+          });
+          how = ` (backup ${copy.timings.backupMs} ms, prepare ${copy.timings.prepareMs} ms)`;
+          epoch = {
+            index: 0,
+            startedAt: copy.copiedAt.toISOString(),
+            base: 'e0-base',
+            origin: { kind: 'copy', sourceId, ...(copy.binlog ? { sourceBinlog: copy.binlog } : {}) },
+          };
+        } else {
+          // A stopped server's live directory is consistent as it is; with none, the current base is the state.
+          const live = (await exists(sourcePaths.data))
+            ? sourcePaths.data
+            : snapshotDir(sourcePaths, currentEpoch(source).base);
+          await copyDirectory(live, base);
+          epoch = {
+            index: 0,
+            startedAt: this.now().toISOString(),
+            base: 'e0-base',
+            origin: { kind: 'copy', sourceId },
+          };
+        }
+        const record: ClusterRecord = {
+          version: 1,
+          spec: publicSpec(target),
+          serverId: this.allocateServerId(),
+          createdAt: this.now().toISOString(),
+          epochs: [epoch],
+        };
+        await writeClusterRecord(paths.record, record);
+        this.log(`cluster ${target.id}: copied from ${sourceId} in ${Date.now() - started} ms${how}`);
+        return { copiedAt: new Date(epoch.startedAt) };
+      } catch (error) {
+        await this.discard(target.id, paths);
+        throw error;
+      }
+    });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.init();
+    await this.locks.run([id], () => this.startLocked(id));
+  }
+
+  async stop(id: string): Promise<void> {
+    await this.init();
+    await this.locks.run([id], async () => {
+      await this.record(id);
+      await this.stopLocked(id);
+    });
+  }
+
+  async backtrack(id: string, to: Date): Promise<BacktrackOutcome> {
+    await this.init();
+    return this.locks.run([id], () => this.backtrackLocked(id, to));
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.init();
+    await this.locks.run([id], async () => {
+      const paths = clusterPaths(this.home, id);
+      await this.stopLocked(id);
+      await this.discard(id, paths);
+    });
+  }
+
+  async info(id: string): Promise<ClusterDataInfo> {
+    await this.init();
+    const record = await this.record(id);
+    const paths = clusterPaths(this.home, id);
+    const server = this.servers.get(id);
+    const running = server?.isRunning() ?? false;
+    const [dataBytes, changeRecords] = await Promise.all([
+      diskUsage(paths.dir),
+      this.countChangeRecords(paths, record),
+    ]);
+    return {
+      id,
+      running,
+      dataBytes,
+      earliestBacktrackTime: secondToDate(earliestBacktrackSecond(record)),
+      changeRecords,
+      ...(running && server ? { pid: server.pid } : {}),
+    };
+  }
+
+  async list(): Promise<string[]> {
+    await this.init();
+    const ids: string[] = [];
+    for (const id of await this.clusterDirNames()) {
+      if (await exists(clusterPaths(this.home, id).record)) ids.push(id);
+    }
+    return ids.sort();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.init();
+    await Promise.all([...this.servers.keys()].map((id) => this.locks.run([id], () => this.stopLocked(id))));
+  }
+
+  // ------------------------------------------------------------------------------------------ internals
+
+  /** Once per data plane: adopt servers a previous owner left running, tidy what a crash left behind. */
+  private init(): Promise<void> {
+    this.ready ??= this.adoptLeftovers();
+    return this.ready;
+  }
+
+  private async adoptLeftovers(): Promise<void> {
+    await mkdir(clustersDir(this.home), { recursive: true });
+    for (const id of await this.clusterDirNames()) {
+      const paths = clusterPaths(this.home, id);
+      let record: ClusterRecord;
+      try {
+        record = await readClusterRecord(paths.record);
+      } catch {
+        continue;
+      }
+      this.nextServerId = Math.max(this.nextServerId, record.serverId + 1);
+      // A replay server only lives inside one backtrack; one still running lost its owner mid-way.
+      const replay = await findRunningServer(paths.replayConfigFile, paths.replayPidFile, paths.replaySocket);
+      if (replay) {
+        await replay.stop({ skipFlush: true });
+        this.log(`cluster ${id}: stopped the replay server (pid ${replay.pid}) of an interrupted backtrack`);
+      }
+      await rm(paths.work, { recursive: true, force: true });
+      const server = await findRunningServer(paths.configFile, paths.pidFile, paths.socket);
+      if (server) {
+        this.servers.set(id, server);
+        this.log(`cluster ${id}: adopted running mariadbd (pid ${server.pid})`);
+      } else {
+        await removeServerLeftovers(paths.pidFile, paths.socket);
+      }
+    }
+  }
+
+  private async clusterDirNames(): Promise<string[]> {
+    try {
+      const entries = await readdir(clustersDir(this.home), { withFileTypes: true });
+      return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    } catch {
+      return [];
+    }
+  }
+
+  private async record(id: string): Promise<ClusterRecord> {
+    const notFound = (): DataPlaneError =>
+      new DataPlaneError('ClusterNotFound', `Cluster ${id} has no data in ${clustersDir(this.home)}.`);
+    if (!isValidClusterId(id)) throw notFound();
+    try {
+      return await readClusterRecord(clusterPaths(this.home, id).record);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound();
+      throw error;
+    }
+  }
+
+  /** The directory for a new cluster, clearing what an interrupted create or clone left there. */
+  private async claimNewCluster(id: string): Promise<ClusterPaths> {
+    const paths = clusterPaths(this.home, id);
+    if (await exists(paths.record)) {
+      throw new DataPlaneError('ClusterAlreadyExists', `Cluster ${id} already has data in ${paths.dir}.`);
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+    await mkdir(paths.dir, { recursive: true });
+    return paths;
+  }
+
+  private async discard(id: string, paths: ClusterPaths): Promise<void> {
+    const server = this.servers.get(id);
+    if (server) {
+      this.servers.delete(id);
+      await server.stop();
+    }
+    await rm(paths.dir, { recursive: true, force: true });
+    await removeServerLeftovers(paths.pidFile, paths.socket);
+    for (const file of this.tallies.keys()) if (file.startsWith(paths.dir + '/')) this.tallies.delete(file);
+  }
+
+  private allocateServerId(): number {
+    return this.nextServerId++;
+  }
+
+  private isRunning(id: string): boolean {
+    return this.servers.get(id)?.isRunning() ?? false;
+  }
+
+  private async startLocked(id: string): Promise<void> {
+    const record = await this.record(id);
+    if (this.isRunning(id)) return;
+    const paths = clusterPaths(this.home, id);
+    const orphan = await findRunningServer(paths.configFile, paths.pidFile, paths.socket);
+    if (orphan) {
+      // Started by an earlier owner of this home after this data plane looked: it is this cluster's server.
+      this.servers.set(id, orphan);
+      return;
+    }
+    const epoch = currentEpoch(record);
+    if (!(await exists(paths.data))) {
+      // The live directory of an epoch is made on its first start, so clones and rewinds of stopped
+      // clusters copy their data once, not twice.
+      const staging = `${paths.data}.staging`;
+      await rm(staging, { recursive: true, force: true });
+      await copyDirectory(snapshotDir(paths, epoch.base), staging);
+      await rename(staging, paths.data);
+    }
+    await mkdir(epochBinlogDir(paths, epoch.index), { recursive: true });
+    const started = Date.now();
+    const server = await startMariaDbServer({
+      datadir: paths.data,
+      socket: paths.socket,
+      pidFile: paths.pidFile,
+      errorLog: paths.errorLog,
+      configFile: paths.configFile,
+      network: { host: record.spec.host, port: record.spec.port },
+      serverId: record.serverId,
+      binlogBasename: epochBinlogBasename(paths, epoch.index),
+      startupTimeoutMs: this.startupTimeoutMs,
+      mariadbd: this.tools.mariadbd,
+    });
+    this.servers.set(id, server);
+    this.log(
+      `cluster ${id}: mariadbd pid ${server.pid} serving ${record.spec.host}:${record.spec.port} ` +
+        `(started in ${Date.now() - started} ms)`,
+    );
+  }
+
+  private async stopLocked(id: string, options: StopOptions = {}): Promise<void> {
+    const paths = clusterPaths(this.home, id);
+    const server =
+      this.servers.get(id) ?? (await findRunningServer(paths.configFile, paths.pidFile, paths.socket));
+    this.servers.delete(id);
+    if (server?.isRunning()) {
+      await server.stop(options);
+      this.log(`cluster ${id}: mariadbd pid ${server.pid} stopped`);
+    }
+    await removeServerLeftovers(paths.pidFile, paths.socket);
+  }
+
+  private async backtrackLocked(id: string, to: Date): Promise<BacktrackOutcome> {
+    const record = await this.record(id);
+    const paths = clusterPaths(this.home, id);
+    const second = resolveBacktrackTarget(record, to, this.now());
+    const phases = new PhaseTimer();
+    const wasRunning = this.isRunning(id);
+    // The live files become the end snapshot, which is rarely started again: flushing the buffer pool for it
+    // would cost more than the recovery it saves.
+    await this.stopLocked(id, { skipFlush: true });
+    const endedAt = this.now();
+    phases.mark('stop');
+
+    // End the current epoch: its live directory (if it ever ran) becomes its end snapshot when it changed.
+    const current = currentEpoch(record);
+    const tally = await this.tallyEpoch(paths, current.index);
+    const liveExists = await exists(paths.data);
+    const ended: EpochRecord = { ...current };
+    if (liveExists && tally.lastChangeSecond !== undefined) {
+      ended.end = `e${current.index}-end`;
+      ended.lastChangeSecond = tally.lastChangeSecond;
+    }
+    const epochs = [...record.epochs.slice(0, -1), ended];
+    const source = epochAt({ ...record, epochs }, second);
+    const plan = await planMaterialize(paths, source, second);
+    phases.mark('plan');
+
+    const index = current.index + 1;
+    let base = plan.snapshot;
+    const work = join(paths.work, `backtrack-e${index}`);
+    try {
+      if (plan.kind === 'replay') {
+        await mkdir(paths.work, { recursive: true });
+        await rm(work, { recursive: true, force: true });
+        await replayInto({
+          paths,
+          record,
+          plan,
+          target: work,
+          tools: this.tools,
+          startupTimeoutMs: this.startupTimeoutMs,
+        });
+        base = `e${index}-base`;
+      }
+      // Commit. The new base is sealed first: if moving the live directory then fails, nothing is lost.
+      if (plan.kind === 'replay') await sealSnapshot(paths, work, base);
+      if (ended.end !== undefined) await sealSnapshot(paths, paths.data, ended.end);
+      else await rm(paths.data, { recursive: true, force: true });
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      if (wasRunning && (await exists(paths.data))) await this.startLocked(id).catch(() => undefined);
+      throw error;
+    } finally {
+      await rm(paths.work, { recursive: true, force: true });
+    }
+    const next: EpochRecord = {
+      index,
+      startedAt: endedAt.toISOString(),
+      base,
+      origin: {
+        kind: 'backtrack',
+        fromEpoch: source.index,
+        to: secondToDate(second).toISOString(),
+        replayedEvents: plan.replayedEvents,
+      },
+    };
+    phases.mark(plan.kind === 'replay' ? 'replay' : 'commit');
+    await writeClusterRecord(paths.record, { ...record, epochs: [...epochs, next] });
+    if (wasRunning) await this.startLocked(id);
+    phases.mark('start');
+    this.log(
+      `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
+        `(${plan.replayedEvents} events replayed; ${phases.summary()})`,
+    );
+    return { backtrackedTo: secondToDate(second), replayedEvents: plan.replayedEvents };
+  }
+
+  /** A point-in-time copy of `source` into the target's first snapshot. */
+  private async copyAsOf(
+    source: ClusterRecord,
+    sourcePaths: ClusterPaths,
+    paths: ClusterPaths,
+    restoreTo: Date,
+  ): Promise<EpochRecord> {
+    const second = resolveBacktrackTarget(source, restoreTo, this.now());
+    const sourceServer = this.servers.get(source.spec.id);
+    if (sourceServer?.isRunning()) {
+      // Close the binlog being written, so the replay reads only complete files. Events after the rotation
+      // are stamped no earlier than now, hence never before the target.
+      await flushBinaryLogs(sourceServer.socket);
+    }
+    const epoch = epochAt(source, second);
+    const plan = await planMaterialize(sourcePaths, epoch, second);
+    const base = snapshotDir(paths, 'e0-base');
+    if (plan.kind === 'snapshot') {
+      await copyDirectory(snapshotDir(sourcePaths, plan.snapshot), base);
+    } else {
+      // The replay server runs in the target's directory, so it never meets the source's own server.
+      await replayInto({
+        paths: { ...paths, snapshots: sourcePaths.snapshots },
+        record: source,
+        plan,
+        target: base,
+        tools: this.tools,
+        startupTimeoutMs: this.startupTimeoutMs,
+      });
+    }
+    return {
+      index: 0,
+      startedAt: this.now().toISOString(),
+      base: 'e0-base',
+      origin: { kind: 'copy', sourceId: source.spec.id, restoredTo: secondToDate(second).toISOString() },
+    };
+  }
+
+  private async tallyEpoch(paths: ClusterPaths, epoch: number): Promise<BinlogTally> {
+    const total: BinlogTally = { end: 0, changeEvents: 0 };
+    for (const file of await listBinlogFiles(epochBinlogDir(paths, epoch))) {
+      const tally = await this.tallyFile(file);
+      total.changeEvents += tally.changeEvents;
+      if (tally.lastChangeSecond !== undefined) {
+        total.lastChangeSecond = Math.max(total.lastChangeSecond ?? 0, tally.lastChangeSecond);
+      }
+    }
+    return total;
+  }
+
+  /** Binlogs only grow, so each file is scanned once and then only from where the last scan stopped. */
+  private async tallyFile(file: string): Promise<BinlogTally> {
+    const previous = this.tallies.get(file);
+    try {
+      const tally = await tallyBinlog(file, previous);
+      this.tallies.set(file, tally);
+      return tally;
+    } catch {
+      // A file deleted or replaced under us (a cluster destroyed and re-created) is counted afresh next time.
+      this.tallies.delete(file);
+      return { end: 0, changeEvents: 0 };
+    }
+  }
+
+  private async countChangeRecords(paths: ClusterPaths, record: ClusterRecord): Promise<number> {
+    let total = 0;
+    for (const epoch of record.epochs) total += (await this.tallyEpoch(paths, epoch.index)).changeEvents;
+    return total;
+  }
+}
+
+/** Milliseconds spent in each phase of an operation, for the log. */
+class PhaseTimer {
+  private last = Date.now();
+  private readonly first = this.last;
+  private readonly phases: string[] = [];
+
+  mark(phase: string): void {
+    const now = Date.now();
+    this.phases.push(`${phase} ${now - this.last} ms`);
+    this.last = now;
+  }
+
+  summary(): string {
+    return `${this.phases.join(', ')}; total ${this.last - this.first} ms`;
+  }
+}
+
+function checkId(id: string): void {
+  if (!isValidClusterId(id)) {
+    throw new DataPlaneError(
+      'InvalidClusterId',
+      `"${id}" cannot name a cluster: use 1-63 lower-case letters, digits and hyphens, starting with a letter.`,
+    );
+  }
+}
+
+async function flushBinaryLogs(socket: string): Promise<void> {
+  const connection = await mysql.createConnection({ socketPath: socket, user: 'root' });
+  try {
+    await connection.query('FLUSH BINARY LOGS');
+  } finally {
+    await connection.end();
+  }
+}
