@@ -27,6 +27,36 @@ export interface SandboxOptions {
 export interface SandboxUpOptions extends SandboxOptions {
   /** Rows loaded into sbtest1 by sysbench when the source cluster is first created (default 1,000,000). */
   tableSize?: number;
-  /** API port on 127.0.0.1 (default $LABRUN_SANDBOX_PORT or 7306). */
+  /** API port on 127.0.0.1 (default $LABRUN_SANDBOX_PORT or 7306; 0 picks a free port). */
   port?: number;
+  /**
+   * First loopback address handed to a cluster (the source cluster gets it); default
+   * $LABRUN_SANDBOX_HOST_BASE or 127.0.1.1. Only read when the daemon starts.
+   */
+  hostBase?: string;
+  /** How long to wait for the daemon to become ready, in milliseconds (default 20 minutes). */
+  timeoutMs?: number;
 }
+
+export interface SandboxStatus {
+  running: boolean;
+  /** The API endpoint, when running. */
+  endpoint?: string;
+  home: string;
+  clusters: Array<{
+    id: string;
+    status: string;
+    endpoint?: string;
+    instances: Array<{ id: string; status: string }>;
+    dataBytes: number;
+  }>;
+}
+
+export { sandboxHome, sandboxEnvLines } from './control/sandbox-env.js';
+export {
+  sandboxUp,
+  findSandbox,
+  sandboxDown,
+  sandboxStatus,
+  SandboxError,
+} from './control/sandbox-lifecycle.js';

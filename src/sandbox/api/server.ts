@@ -1,0 +1,188 @@
+/**
+ * The sandbox's AWS endpoint: one HTTP server on loopback that speaks the Query protocol for RDS
+ * (Version 2014-10-31) and CloudFormation (2010-05-15). Signatures are not checked: any credentials work.
+ * Every answer is XML with an `x-amzn-RequestId`, including errors; nothing a client sends can crash it.
+ *
+ * It also serves `GET /labrun/status` (JSON), which the entry points use to report data sizes.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ControlPlane } from '../control/control-plane.js';
+import { ApiFault, fault } from '../control/faults.js';
+import { newUuid } from '../control/identifiers.js';
+import { CLOUDFORMATION_ACTIONS } from './cloudformation-actions.js';
+import { QueryParams } from './query-params.js';
+import { RDS_ACTIONS, type ActionHandler } from './rds-actions.js';
+import { errorXml, successXml, type ServiceName } from './xml-response.js';
+
+export interface ApiServerOptions {
+  control: ControlPlane;
+  /** Loopback address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  log?: (line: string) => void;
+}
+
+export interface ApiServer {
+  /** e.g. http://127.0.0.1:7306 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface SandboxStatusReport {
+  clusters: Array<{
+    id: string;
+    status: string;
+    endpoint?: string;
+    instances: Array<{ id: string; status: string }>;
+    dataBytes: number;
+  }>;
+}
+
+const SERVICES: Record<ServiceName, { version: string; actions: Record<string, ActionHandler> }> = {
+  rds: { version: '2014-10-31', actions: RDS_ACTIONS },
+  cloudformation: { version: '2010-05-15', actions: CLOUDFORMATION_ACTIONS },
+};
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const log = options.log ?? (() => undefined);
+  const host = options.host ?? '127.0.0.1';
+  if (!host.startsWith('127.')) throw new Error(`The sandbox API only listens on loopback, not on ${host}`);
+  const server = createServer((request, response) => {
+    handle(options.control, request, response, log).catch((error: unknown) => {
+      log(`request handling failed: ${error instanceof Error ? error.stack : String(error)}`);
+      if (response.headersSent) {
+        response.end();
+        return;
+      }
+      const requestId = newUuid();
+      const failure = fault(
+        'InternalFailure',
+        `The sandbox failed to process the request: ${describe(error)}`,
+      );
+      send(response, failure.httpStatus, requestId, errorXml('rds', failure, requestId));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  control: ControlPlane,
+  request: IncomingMessage,
+  response: ServerResponse,
+  log: (line: string) => void,
+): Promise<void> {
+  const requestId = newUuid();
+  const url = new URL(request.url ?? '/', 'http://sandbox');
+  if (request.method === 'GET' && url.pathname === '/labrun/status') {
+    sendJson(response, await statusReport(control));
+    return;
+  }
+
+  let service: ServiceName = 'rds';
+  try {
+    const body = await readBody(request);
+    const params = QueryParams.fromSearchParams(url.searchParams, new URLSearchParams(body));
+    const action = params.string('Action');
+    if (!action) throw fault('MissingAction', 'The request must contain the parameter Action.');
+    const picked = pickService(action, params.string('Version'), request.headers.authorization);
+    if (!picked) throw fault('InvalidAction', `The action ${action} is not valid for this web service.`);
+    service = picked;
+    const handler = SERVICES[service].actions[action];
+    if (!handler) throw fault('InvalidAction', `The action ${action} is not valid for this web service.`);
+    const result = await handler(params, control);
+    send(response, 200, requestId, successXml(service, action, result, requestId));
+  } catch (error) {
+    const apiFault =
+      error instanceof ApiFault
+        ? error
+        : fault('InternalFailure', `The sandbox failed to process the request: ${describe(error)}`);
+    if (!(error instanceof ApiFault))
+      log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
+    send(response, apiFault.httpStatus, requestId, errorXml(service, apiFault, requestId));
+  }
+}
+
+/** The Version names the service; failing that the SigV4 credential scope does, then the action's name. */
+function pickService(
+  action: string,
+  version: string | undefined,
+  authorization: string | undefined,
+): ServiceName | undefined {
+  for (const [name, spec] of Object.entries(SERVICES) as Array<
+    [ServiceName, (typeof SERVICES)[ServiceName]]
+  >) {
+    if (version === spec.version) return name;
+  }
+  const scope = /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(authorization ?? '')?.[1];
+  if (scope === 'rds' || scope === 'cloudformation') return scope;
+  if (action in SERVICES.rds.actions) return 'rds';
+  if (action in SERVICES.cloudformation.actions) return 'cloudformation';
+  return undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw fault('MalformedQueryString', 'The request body is larger than 1 MiB.');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(response: ServerResponse, status: number, requestId: string, xml: string): void {
+  response.writeHead(status, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(xml),
+    'x-amzn-RequestId': requestId,
+  });
+  response.end(xml);
+}
+
+function sendJson(response: ServerResponse, value: unknown): void {
+  const text = JSON.stringify(value);
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function statusReport(control: ControlPlane): Promise<SandboxStatusReport> {
+  const views = await control.describeClusters();
+  const instances = control.describeInstances();
+  return {
+    clusters: views.map((view) => ({
+      id: view.cluster.id,
+      status: view.cluster.status,
+      endpoint: view.cluster.host,
+      instances: instances
+        .filter((instance) => instance.instance.clusterId === view.cluster.id)
+        .map((instance) => ({ id: instance.instance.id, status: instance.instance.status })),
+      dataBytes: view.dataBytes ?? 0,
+    })),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

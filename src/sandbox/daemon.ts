@@ -1,0 +1,175 @@
+/**
+ * The sandbox daemon: the process `sandboxUp` starts detached. It serves the RDS and CloudFormation APIs,
+ * owns the data plane's mariadbd servers, and on first start builds the lab stack (source cluster + instance
+ * + sysbench-loaded sbtest1). It reports through `<home>/daemon.json` (starting → ready | failed) and
+ * `<home>/daemon.log`; SIGTERM or SIGINT stops every server it started and exits 0.
+ *
+ *   node dist/sandbox/daemon.js --home H --port P [--table-size N] [--host-base 127.0.1.1] [--region R]
+ */
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { ControlPlane } from './control/control-plane.js';
+import {
+  acquireDaemonLock,
+  daemonPaths,
+  releaseDaemonLock,
+  removeDaemonFile,
+  writeDaemonFile,
+} from './control/daemon-files.js';
+import { DEFAULT_LAB_STACK, ensureLabStack } from './control/lab-stack.js';
+import { RegistryStore } from './control/registry-store.js';
+import { createMariaDbDataPlane } from './mariadb/index.js';
+
+interface DaemonArgs {
+  home: string;
+  port: number;
+  tableSize: number;
+  hostBase: string;
+  region: string;
+  transitionDelayMs: number;
+}
+
+function parseDaemonArgs(argv: string[]): DaemonArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      home: { type: 'string' },
+      port: { type: 'string', default: '7306' },
+      'table-size': { type: 'string', default: String(DEFAULT_LAB_STACK.tableSize) },
+      'host-base': { type: 'string', default: '127.0.1.1' },
+      region: { type: 'string', default: 'us-east-1' },
+      'transition-delay-ms': { type: 'string', default: '0' },
+    },
+    strict: true,
+  });
+  if (!values.home) throw new Error('--home is required');
+  const number = (name: string, text: string, min: number, max: number) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  return {
+    home: values.home,
+    port: number('port', values.port, 0, 65535),
+    tableSize: number('table-size', values['table-size'], 1, 1_000_000_000),
+    hostBase: values['host-base'],
+    region: values.region,
+    transitionDelayMs: number('transition-delay-ms', values['transition-delay-ms'], 0, 600_000),
+  };
+}
+
+async function main(): Promise<number> {
+  const args = parseDaemonArgs(process.argv.slice(2));
+  mkdirSync(args.home, { recursive: true });
+  // Synchronous appends: a line is on disk before the state file that `up` reads next can say "ready".
+  const logFd = openSync(daemonPaths(args.home).log, 'a');
+  const log = (line: string) => {
+    writeSync(logFd, `${new Date().toISOString()} ${line}\n`);
+  };
+  const progress = (line: string) => log(`progress: ${line}`);
+
+  const holder = await acquireDaemonLock(args.home);
+  if (holder !== undefined) {
+    log(`another sandbox daemon (pid ${holder}) already runs for ${args.home}; exiting`);
+    return 1;
+  }
+  log(`daemon ${process.pid} starting (home ${args.home})`);
+  await writeDaemonFile(args.home, { pid: process.pid, state: 'starting' });
+
+  const dataPlane = createMariaDbDataPlane({ home: args.home, log });
+  const control = new ControlPlane({
+    dataPlane,
+    store: new RegistryStore(args.home),
+    region: args.region,
+    hostBase: args.hostBase,
+    log,
+    transitionDelayMs: args.transitionDelayMs,
+  });
+  let server: ApiServer | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      log(`stopping (${reason})`);
+      await server?.close().catch(() => undefined);
+      await control.shutdown().catch((error: unknown) => log(`shutdown: ${describe(error)}`));
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    void stop(signal).then(async () => {
+      await removeDaemonFile(args.home);
+      await releaseDaemonLock(args.home);
+      log('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // A bug must not leave mariadbd servers without an owner: log it, stop them, and exit non-zero.
+  const onCrash = (error: unknown) => {
+    log(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void stop('crash')
+      .then(() =>
+        writeDaemonFile(args.home, {
+          pid: process.pid,
+          state: 'failed',
+          error: `daemon crashed: ${describe(error)}`,
+        }),
+      )
+      .then(() => releaseDaemonLock(args.home))
+      .finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  try {
+    server = await startApiServer({ control, port: args.port, log });
+    log(`API listening on ${server.url}`);
+    progress('Restoring the sandbox state');
+    await control.resume();
+    await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);
+    if (stopping) return 0;
+    progress(`Sandbox ready on ${server.url}`);
+    await writeDaemonFile(args.home, {
+      pid: process.pid,
+      state: 'ready',
+      endpoint: server.url,
+      port: server.port,
+      region: args.region,
+      stackName: DEFAULT_LAB_STACK.stackName,
+      dbUser: DEFAULT_LAB_STACK.masterUsername,
+      dbPassword: DEFAULT_LAB_STACK.masterPassword,
+    });
+    return 0;
+  } catch (error) {
+    if (stopping) return 0;
+    const reason = describe(error);
+    log(`failed: ${error instanceof Error ? (error.stack ?? reason) : reason}`);
+    await writeDaemonFile(args.home, { pid: process.pid, state: 'failed', error: reason });
+    await stop('start-up failed');
+    await releaseDaemonLock(args.home);
+    process.exit(1);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') return `the API port is already in use (${error.message})`;
+    return error.message;
+  }
+  return String(error);
+}
+
+main().then(
+  (code) => {
+    // Success keeps the process alive: the HTTP server holds the event loop until a signal arrives.
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`labrun sandbox daemon: ${describe(error)}\n`);
+    process.exit(1);
+  },
+);

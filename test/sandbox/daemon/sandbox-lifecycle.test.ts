@@ -1,0 +1,251 @@
+/**
+ * The sandbox entry points end to end: `sandboxUp` starts the real daemon detached (real mariadbd, real
+ * sysbench), `sandboxStatus`/`findSandbox` see it, a second `up` is fast, `sandboxDown` leaves no mariadbd of
+ * the home behind (checked in /proc), and the next `up` reuses the data.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  findSandbox,
+  sandboxDown,
+  sandboxEnvLines,
+  sandboxHome,
+  sandboxStatus,
+  sandboxUp,
+  SandboxError,
+  type SandboxConnection,
+} from '../../../src/sandbox/index.js';
+import { isProcessAlive } from '../../../src/sandbox/control/daemon-files.js';
+import { checksum, withConnection } from '../api/sql.js';
+
+const run = promisify(execFile);
+const HOST_BASE = '127.0.30.100';
+
+/** Pids of live mariadbd processes whose command line points into `home`. */
+async function serversOf(home: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    if (path.basename(args[0] ?? '') === 'mariadbd' && args.some((arg) => arg.includes(home + '/')))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** A process that exited but was not reaped (a zombie, when the reaper is not waiting) counts as gone. */
+function alive(pid: number): boolean {
+  return isProcessAlive(pid);
+}
+
+async function daemonPid(home: string): Promise<number> {
+  return (JSON.parse(await readFile(path.join(home, 'daemon.json'), 'utf8')) as { pid: number }).pid;
+}
+
+describe('sandbox entry points with the real daemon', function () {
+  this.timeout(300_000);
+  let home: string;
+  let conn: SandboxConnection;
+  let firstChecksum: number | null;
+  let firstUpMs: number;
+
+  before(async () => {
+    home = await mkdtemp(path.join(tmpdir(), 'labrun-sandbox-'));
+  });
+
+  after(async () => {
+    if (home) {
+      await sandboxDown({ home, purge: true });
+      assert.deepEqual(await serversOf(home), [], 'no mariadbd of the test home may survive');
+    }
+  });
+
+  it('resolves its home from the option, then $LABRUN_SANDBOX_HOME, then ~/.labrun/sandbox', () => {
+    const saved = process.env.LABRUN_SANDBOX_HOME;
+    try {
+      process.env.LABRUN_SANDBOX_HOME = '/srv/sandbox-from-env';
+      assert.equal(sandboxHome({ home: 'relative/home' }), path.resolve('relative/home'));
+      assert.equal(sandboxHome(), '/srv/sandbox-from-env');
+      delete process.env.LABRUN_SANDBOX_HOME;
+      assert.match(sandboxHome(), /\/\.labrun\/sandbox$/);
+    } finally {
+      if (saved === undefined) delete process.env.LABRUN_SANDBOX_HOME;
+      else process.env.LABRUN_SANDBOX_HOME = saved;
+    }
+  });
+
+  it('brings the sandbox up: stack built, sbtest1 loaded by sysbench, progress relayed', async () => {
+    const progress: string[] = [];
+    const started = Date.now();
+    conn = await sandboxUp({
+      home,
+      port: 0,
+      tableSize: 2000,
+      hostBase: HOST_BASE,
+      onProgress: (line) => progress.push(line),
+    });
+    firstUpMs = Date.now() - started;
+    assert.match(conn.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(conn.region, 'us-east-1');
+    assert.equal(conn.stackName, 'auroralab');
+    assert.equal(conn.dbUser, 'masteruser');
+    assert.equal(conn.dbPassword, 'Password1');
+    assert.ok(
+      progress.some((line) => /Creating the source cluster auroralab-mysql-cluster/.test(line)),
+      progress.join('\n'),
+    );
+    assert.ok(
+      progress.some((line) => /^sysbench: .*sbtest1/.test(line)),
+      progress.join('\n'),
+    );
+    assert.ok(
+      progress.some((line) => /Sandbox ready/.test(line)),
+      progress.join('\n'),
+    );
+
+    const cfn = new CloudFormationClient({
+      endpoint: conn.endpoint,
+      region: conn.region,
+      credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
+    });
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: conn.stackName }));
+    cfn.destroy();
+    const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    assert.equal(outputs.clusterName, 'auroralab-mysql-cluster');
+    assert.equal(outputs.clusterEndpoint, HOST_BASE);
+
+    const rows = await withConnection(
+      { host: HOST_BASE, user: conn.dbUser, password: conn.dbPassword },
+      async (c) => {
+        const [result] = await c.query('SELECT COUNT(*) AS n FROM sbtest1');
+        return Number((result as Array<{ n: number }>)[0]?.n);
+      },
+    );
+    assert.equal(rows, 2000);
+    firstChecksum = await checksum({ host: HOST_BASE });
+    assert.notEqual(firstChecksum, null);
+  });
+
+  it('reports the running sandbox in sandboxStatus and findSandbox', async () => {
+    const status = await sandboxStatus({ home });
+    assert.equal(status.running, true);
+    assert.equal(status.endpoint, conn.endpoint);
+    assert.equal(status.home, home);
+    assert.equal(status.clusters.length, 1);
+    const source = status.clusters[0]!;
+    assert.equal(source.id, 'auroralab-mysql-cluster');
+    assert.equal(source.status, 'available');
+    assert.equal(source.endpoint, HOST_BASE);
+    assert.deepEqual(source.instances, [{ id: 'auroralab-mysql-node-01', status: 'available' }]);
+    assert.ok(source.dataBytes > 1_000_000, `dataBytes ${source.dataBytes}`);
+    assert.deepEqual(await findSandbox({ home }), conn);
+  });
+
+  it('is idempotent: a second sandboxUp returns the running sandbox at once', async () => {
+    const pid = await daemonPid(home);
+    const started = Date.now();
+    const again = await sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE });
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(again, conn);
+    assert.equal(await daemonPid(home), pid);
+  });
+
+  it('gives shell lines that point the aws CLI at the sandbox', async () => {
+    const lines = sandboxEnvLines(conn);
+    const names = lines.map((line) => /^export ([A-Z_]+)=/.exec(line)?.[1]);
+    assert.deepEqual(names, [
+      'AWS_ENDPOINT_URL',
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'LABRUN_STACK',
+      'DBUSER',
+      'DBPASS',
+    ]);
+    const script = `${lines.join('\n')}\naws cloudformation describe-stacks --stack-name "$LABRUN_STACK" --query 'Stacks[0].Outputs[?OutputKey==\`clusterEndpoint\`].OutputValue' --output text`;
+    const { stdout } = await run('bash', ['-c', script], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    assert.equal(stdout.trim(), HOST_BASE);
+
+    const tricky = sandboxEnvLines({ ...conn, dbPassword: `it's $HOME "quoted"` });
+    const echoed = await run('bash', ['-c', `${tricky.join('\n')}\nprintf %s "$DBPASS"`]);
+    assert.equal(echoed.stdout, `it's $HOME "quoted"`);
+  });
+
+  it('takes the sandbox down, leaving no mariadbd of its home', async () => {
+    const pid = await daemonPid(home);
+    assert.ok((await serversOf(home)).length > 0, 'the source cluster runs while the sandbox is up');
+    const { wasRunning } = await sandboxDown({ home });
+    assert.equal(wasRunning, true);
+    assert.equal(alive(pid), false);
+    assert.deepEqual(await serversOf(home), []);
+    assert.equal(await findSandbox({ home }), undefined);
+    const status = await sandboxStatus({ home });
+    assert.equal(status.running, false);
+    assert.equal(status.clusters[0]?.id, 'auroralab-mysql-cluster');
+    assert.ok((status.clusters[0]?.dataBytes ?? 0) > 1_000_000, 'the data stays on disk');
+    assert.deepEqual(await sandboxDown({ home }), { wasRunning: false });
+  });
+
+  it('comes up again on the same data, without rebuilding the stack', async () => {
+    const progress: string[] = [];
+    const started = Date.now();
+    conn = await sandboxUp({
+      home,
+      port: 0,
+      tableSize: 2000,
+      hostBase: HOST_BASE,
+      onProgress: (line) => progress.push(line),
+    });
+    const againMs = Date.now() - started;
+    assert.ok(!progress.some((line) => /Creating the source cluster/.test(line)), progress.join('\n'));
+    assert.ok(!progress.some((line) => line.startsWith('sysbench:')), 'no reload of sbtest1');
+    // With 2,000 rows the first start is only seconds, so only a loose bound is meaningful here.
+    assert.ok(againMs < Math.max(firstUpMs, 15_000), `second up ${againMs} ms, first ${firstUpMs} ms`);
+    assert.equal(await checksum({ host: HOST_BASE }), firstChecksum);
+  });
+
+  it('cleans up the servers of a daemon that was killed outright', async () => {
+    const pid = await daemonPid(home);
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const orphans = await serversOf(home);
+    assert.ok(orphans.length > 0, 'mariadbd outlives a daemon killed with SIGKILL');
+    assert.equal(await findSandbox({ home }), undefined);
+    const { wasRunning } = await sandboxDown({ home });
+    assert.equal(wasRunning, false);
+    assert.deepEqual(await serversOf(home), []);
+    for (const orphan of orphans) assert.equal(alive(orphan), false);
+  });
+
+  it('reports why the daemon could not start (API port taken) and leaves nothing running', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const otherHome = await mkdtemp(path.join(tmpdir(), 'labrun-sandbox-busy-'));
+    try {
+      await assert.rejects(
+        sandboxUp({ home: otherHome, port, tableSize: 10, hostBase: '127.0.30.120' }),
+        (error: Error) => {
+          assert.ok(error instanceof SandboxError, String(error));
+          assert.match(error.message, /port is already in use/);
+          return true;
+        },
+      );
+      assert.deepEqual(await serversOf(otherHome), []);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+      await sandboxDown({ home: otherHome, purge: true });
+      await rm(otherHome, { recursive: true, force: true });
+    }
+  });
+});
