@@ -1,0 +1,12 @@
+/** Compiling a runbook for plan and run: diagnostics go to stderr and end the command with exit code 2. */
+import { compileRunbook, formatDiagnostics } from '../../runbook/index.js';
+import type { CompiledRunbook } from '../../runbook/types.js';
+import { CliExit, EXIT } from '../exit-codes.js';
+import type { Output } from '../output.js';
+
+export async function loadRunbook(file: string, output: Output): Promise<CompiledRunbook> {
+  const { runbook, diagnostics } = await compileRunbook(file);
+  if (diagnostics.length > 0) output.err(formatDiagnostics(diagnostics));
+  if (!runbook || diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
+  return runbook;
+}

@@ -1,0 +1,218 @@
+/**
+ * SQL connections of a run: one mysql2 connection per named connection, rendered from its templates and
+ * opened at first use, closed when the run ends. A backtrack restarts the cluster's server, so a session
+ * whose connection the server closed reconnects (once) before its next statement instead of failing.
+ */
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
+import type { SourceSpan } from '../runbook/types.js';
+import type { ConnectionSettings, SqlResult, SqlSession } from '../steps/types.js';
+import { StepError } from './errors.js';
+import { toPlain } from './plain.js';
+
+/** Codes after which a connection is unusable and a fresh one is worth one try. */
+const CONNECTION_GONE = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+]);
+
+export interface ConnectionPoolOptions {
+  /** Renders a named connection's templates (at first use, so captures made earlier are available). */
+  settings(name: string): Promise<ConnectionSettings>;
+  /** Where the connection is declared, for connect errors. */
+  spanOf(name: string): SourceSpan | undefined;
+  connectTimeoutMs?: number;
+}
+
+export class ConnectionPool {
+  private sessions = new Map<string, MysqlSession>();
+
+  constructor(private readonly options: ConnectionPoolOptions) {}
+
+  session(name: string): SqlSession {
+    let session = this.sessions.get(name);
+    if (!session) {
+      session = new MysqlSession(name, this.options);
+      this.sessions.set(name, session);
+    }
+    return session;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+}
+
+class MysqlSession implements SqlSession {
+  private connection: Connection | undefined;
+  private alive = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly options: ConnectionPoolOptions,
+  ) {}
+
+  async run(query: string, params: unknown[], signal: AbortSignal): Promise<SqlResult> {
+    if (signal.aborted) throw signal.reason;
+    let connection = await this.ensure(signal);
+    // A server restart is only noticed when the connection is used; a ping finds out without risking that a
+    // statement runs twice.
+    if (!(await this.ping(connection))) {
+      await this.close();
+      connection = await this.ensure(signal);
+    }
+    const onAbort = (): void => connection.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [rows] = await connection.query({ sql: query, values: params });
+      return shapeResult(rows);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw sqlError(error, `${this.name}: `);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.alive = false;
+    if (!connection) return;
+    try {
+      await connection.end();
+    } catch {
+      connection.destroy();
+    }
+  }
+
+  private async ping(connection: Connection): Promise<boolean> {
+    if (!this.alive) return false;
+    try {
+      await connection.ping();
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((error as { fatal?: boolean }).fatal || (code !== undefined && CONNECTION_GONE.has(code)))
+        return false;
+      throw sqlError(error, `${this.name}: `);
+    }
+  }
+
+  private async ensure(signal: AbortSignal): Promise<Connection> {
+    if (this.connection && this.alive) return this.connection;
+    if (this.connection) await this.close();
+    const settings = await this.options.settings(this.name);
+    const mysql = await import('mysql2/promise');
+    const config: ConnectionOptions = {
+      host: settings.host,
+      port: settings.port,
+      user: settings.user,
+      password: settings.password,
+      database: settings.database,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      decimalNumbers: false,
+      timezone: 'Z',
+      dateStrings: false,
+      connectTimeout: this.options.connectTimeoutMs ?? 20_000,
+    };
+    let connection: Connection;
+    try {
+      connection = await abortable(mysql.createConnection(config), signal, (c) => c.destroy());
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const where = `${settings.user}@${settings.host}:${settings.port}`;
+      const failure = sqlError(error, `cannot connect to ${this.name} (${where}): `);
+      failure.span = this.options.spanOf(this.name);
+      failure.hint ??= connectHint(failure.code);
+      throw failure;
+    }
+    // Without a listener an idle connection's 'error' (the server went away) would crash the process.
+    connection.on('error', () => {
+      this.alive = false;
+    });
+    connection.on('end', () => {
+      this.alive = false;
+    });
+    this.connection = connection;
+    this.alive = true;
+    return connection;
+  }
+}
+
+function shapeResult(rows: unknown): SqlResult {
+  if (Array.isArray(rows)) {
+    // A multi-result (e.g. a CALL) arrives as an array of result sets; report the first one.
+    const set = rows.length > 0 && Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
+    const plain = set.map(
+      (row) => toPlain({ ...(row as Record<string, unknown>) }) as Record<string, unknown>,
+    );
+    return { rows: plain, rowCount: plain.length, affectedRows: 0 };
+  }
+  const header = rows as { affectedRows?: number; insertId?: number };
+  return {
+    rows: [],
+    rowCount: 0,
+    affectedRows: header.affectedRows ?? 0,
+    ...(header.insertId ? { insertId: header.insertId } : {}),
+  };
+}
+
+function sqlError(error: unknown, prefix: string): StepError {
+  if (error instanceof StepError) return error;
+  const e = error as { code?: string; errno?: number; sqlMessage?: string; message?: string };
+  const code = e.code ?? (e.errno ? `ER_${e.errno}` : 'SqlError');
+  const message = e.sqlMessage ?? e.message ?? String(error);
+  return new StepError(`${prefix}${message}${e.code ? ` (${e.code})` : ''}`, {
+    code,
+    kind: 'sql',
+    cause: error,
+    hint: code === 'ER_NO_SUCH_TABLE' ? "Check the table name and the connection's database." : undefined,
+  });
+}
+
+function connectHint(code: string): string | undefined {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'Nothing listens there: check the host and port, and that the cluster has an available instance.';
+    case 'ENOTFOUND':
+      return 'The host name does not resolve: check the endpoint.';
+    case 'ER_ACCESS_DENIED_ERROR':
+      return 'Check the user and password of the connection (e.g. DBUSER/DBPASS).';
+    case 'ER_BAD_DB_ERROR':
+      return "The database does not exist on that server: check the connection's database.";
+    case 'ETIMEDOUT':
+      return 'The server did not answer in time: check network access (security groups) to the endpoint.';
+    default:
+      return undefined;
+  }
+}
+
+/** Rejects with the abort reason when the signal fires first; cleans up the late result. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, discard: (value: T) => void): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) discard(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * The run as a stream of typed events. The interpreter emits them; the terminal view, the run record, the
+ * journal and JUnit are all built from this one stream. Every string in an event is already masked.
+ */
+import type { StepTypeName } from '../runbook/types.js';
+import type { FailureKind } from './errors.js';
+
+export type RunStatus = 'passed' | 'failed' | 'interrupted';
+export type StepStatus = 'passed' | 'failed' | 'skipped';
+
+export interface StepErrorRecord {
+  message: string;
+  code: string;
+  kind: FailureKind;
+  /** `file:line:col` of the step or of the template that failed. */
+  span?: string;
+  hint?: string;
+}
+
+export interface StepOutline {
+  id: string;
+  type: StepTypeName;
+  title?: string;
+  cleanup: boolean;
+  /** `file:line:col` of the step. */
+  span: string;
+}
+
+export interface RunStartedEvent {
+  type: 'run-started';
+  runId: string;
+  runbook: { file: string; name: string; title?: string };
+  startedAt: string;
+  inputs: Record<string, unknown>;
+  steps: StepOutline[];
+  runDir: string;
+}
+
+export interface StepStartedEvent {
+  type: 'step-started';
+  stepId: string;
+  /** 1-based position among all steps, `finally` included. */
+  index: number;
+  total: number;
+  startedAt: string;
+}
+
+export interface StepProgressEvent {
+  type: 'step-progress';
+  stepId: string;
+  elapsedMs: number;
+  message?: string;
+  /** For waits: the value seen at the last poll. */
+  observed?: unknown;
+  polls?: number;
+}
+
+export interface StepRetryEvent {
+  type: 'step-retry';
+  stepId: string;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  error: StepErrorRecord;
+  delayMs: number;
+}
+
+/** One evaluated assertion, as recorded. */
+export interface AssertionRecord {
+  actual: unknown;
+  operator: string;
+  expected: unknown;
+  passed: boolean;
+  message?: string;
+  /** Why the comparison could not be made, e.g. a regex that does not compile. */
+  problem?: string;
+  /** `file:line:col` of the assertion. */
+  span?: string;
+}
+
+export interface AssertionEvent {
+  type: 'assertion';
+  stepId: string;
+  assertion: AssertionRecord;
+}
+
+export interface StepFinishedEvent {
+  type: 'step-finished';
+  stepId: string;
+  status: StepStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  attempts: number;
+  /** Why a skipped step did not run. */
+  reason?: string;
+  /** The step's parameters after rendering (masked), for the record. */
+  rendered?: unknown;
+  result?: unknown;
+  error?: StepErrorRecord;
+  /** True when the step failed with an error listed in its `ignoreErrors`. */
+  errorIgnored?: boolean;
+  captures?: Record<string, unknown>;
+}
+
+export interface RunFinishedEvent {
+  type: 'run-finished';
+  status: RunStatus;
+  exitCode: number;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export type RunEvent =
+  | RunStartedEvent
+  | StepStartedEvent
+  | StepProgressEvent
+  | StepRetryEvent
+  | AssertionEvent
+  | StepFinishedEvent
+  | RunFinishedEvent;
+
+export type RunEventListener = (event: RunEvent) => void;

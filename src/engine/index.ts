@@ -1,0 +1,18 @@
+/** The engine's public surface: run or plan a compiled runbook, resolve its inputs, report on a run. */
+export {
+  runRunbook,
+  exitCodeFor,
+  DEFAULT_STEP_TIMEOUT_MS,
+  type RunOptions,
+  type RunResult,
+} from './interpreter.js';
+export { planRunbook, type PlannedStep, type PlanOptions } from './plan.js';
+export { resolveRunInputs } from './inputs.js';
+export { readOutputsFile, fetchStackOutputs, outputsFromJson, type StackOutputs } from './stack-outputs.js';
+export { applyEvent, stableRecord, type RunRecord, type StepRecord } from './record.js';
+export { junitXml } from './junit.js';
+export { openRunStore, writeJsonAtomic, writeFileAtomic, newRunId, type RunStore } from './run-store.js';
+export { Masker, MASK } from './mask.js';
+export { systemClock, formatDuration, type Clock } from './clock.js';
+export { StepError, UsageError, type FailureKind, type AssertionResult } from './errors.js';
+export type * from './events.js';

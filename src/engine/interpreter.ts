@@ -1,0 +1,210 @@
+/**
+ * Runs a compiled runbook: steps in order, then `finally` (always, each finally step even when an earlier
+ * one failed). Everything that happens is an event; the record and the journal on disk, and any view the
+ * caller attaches, are built from those events, after the masker has removed every secret from them.
+ */
+import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
+import type { AwsSettings } from '../steps/types.js';
+import { systemClock, type Clock } from './clock.js';
+import type { StepError } from './errors.js';
+import type { RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
+import { MASK, Masker } from './mask.js';
+import { applyEvent, type RunRecord } from './record.js';
+import { formatSpan } from './render.js';
+import { RunContext } from './run-context.js';
+import { newRunId, openRunStore } from './run-store.js';
+import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep } from './step-runner.js';
+
+export { DEFAULT_STEP_TIMEOUT_MS };
+
+export interface RunOptions {
+  /** Input values, already resolved and coerced (see resolveRunInputs). */
+  inputs: Record<string, unknown>;
+  aws?: AwsSettings;
+  /** Directory for run records; default "runs". */
+  runsDir?: string;
+  runId?: string;
+  clock?: Clock;
+  /** Interrupts the run: the current step is aborted, the rest skipped, `finally` still runs. */
+  signal?: AbortSignal;
+  /** Aborts `finally` steps too (e.g. a second Ctrl-C). */
+  forceSignal?: AbortSignal;
+  /** Called with every event, already masked. An error it throws is rethrown after the run has ended. */
+  onEvent?: RunEventListener;
+  /** Environment visible to templates as `env.NAME`; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Time budget of a step that sets no timeout; default 1h (a wait's default is its own 30m). */
+  defaultTimeoutMs?: number;
+  /** Further values to mask everywhere, besides secret inputs and connection passwords. */
+  secrets?: string[];
+}
+
+export interface RunResult {
+  record: RunRecord;
+  /** Where record.json and journal.jsonl were written. */
+  recordPath: string;
+  journalPath: string;
+}
+
+export async function runRunbook(runbook: CompiledRunbook, options: RunOptions): Promise<RunResult> {
+  const clock = options.clock ?? systemClock;
+  const masker = new Masker(options.secrets ?? []);
+  for (const spec of runbook.inputs) if (spec.secret) masker.add(options.inputs[spec.name]);
+  masker.add(options.aws?.credentials?.secretAccessKey);
+  masker.add(options.aws?.credentials?.sessionToken);
+
+  const runStartedAt = clock.now();
+  const runId = options.runId ?? newRunId(runbook.name, new Date(runStartedAt));
+  const store = openRunStore(options.runsDir ?? 'runs', runId);
+  let record: RunRecord | undefined;
+  let listenerError: { error: unknown } | undefined;
+  const emit = (event: RunEvent): void => {
+    const masked = maskEvent(masker, event);
+    record = applyEvent(record, masked);
+    store.appendEvent(masked);
+    if (masked.type !== 'step-progress' && masked.type !== 'assertion') store.writeRecord(record);
+    // A broken view must not stop a run half way through changing real resources; finally still runs.
+    try {
+      options.onEvent?.(masked);
+    } catch (error) {
+      listenerError ??= { error };
+    }
+  };
+
+  const run = new RunContext(
+    runbook,
+    clock,
+    masker,
+    emit,
+    options.aws ?? {},
+    options.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    options.inputs,
+    options.env ?? { ...process.env },
+  );
+  const all = [...runbook.steps, ...runbook.finally];
+  emit({
+    type: 'run-started',
+    runId,
+    runbook: { file: runbook.file, name: runbook.name, ...(runbook.title ? { title: runbook.title } : {}) },
+    startedAt: iso(runStartedAt),
+    inputs: shownInputs(runbook, options.inputs),
+    steps: all.map(outline),
+    runDir: store.dir,
+  });
+
+  const runSignal = options.signal ?? new AbortController().signal;
+  const finallySignal = options.forceSignal ?? new AbortController().signal;
+  const failures: StepError[] = [];
+  let interrupted = false;
+  const skip = (step: CompiledStep, reason: string): void => {
+    const now = iso(clock.now());
+    run.scope.steps[step.id] = { status: 'skipped' };
+    emit({
+      type: 'step-finished',
+      stepId: step.id,
+      status: 'skipped',
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+      attempts: 0,
+      reason,
+    });
+  };
+
+  try {
+    for (const [index, step] of runbook.steps.entries()) {
+      if (runSignal.aborted) interrupted = true;
+      if (failures.length > 0 || interrupted) {
+        skip(step, interrupted ? 'the run was interrupted' : 'an earlier step failed');
+        continue;
+      }
+      const outcome = await runStep(run, step, index, all.length, runSignal);
+      if (outcome.error) {
+        if (outcome.error.kind === 'interrupted') interrupted = true;
+        failures.push(outcome.error);
+      }
+    }
+    for (const [offset, step] of runbook.finally.entries()) {
+      if (finallySignal.aborted) {
+        skip(step, 'the run was interrupted twice');
+        continue;
+      }
+      const outcome = await runStep(run, step, runbook.steps.length + offset, all.length, finallySignal);
+      if (outcome.error) failures.push(outcome.error);
+    }
+  } finally {
+    await run.dispose();
+    if (runSignal.aborted) interrupted = true;
+    const status: RunStatus = interrupted ? 'interrupted' : failures.length > 0 ? 'failed' : 'passed';
+    const finishedAt = clock.now();
+    emit({
+      type: 'run-finished',
+      status,
+      exitCode: exitCodeFor(status, failures),
+      finishedAt: iso(finishedAt),
+      durationMs: finishedAt - runStartedAt,
+    });
+    store.close();
+  }
+  if (listenerError) throw listenerError.error;
+  return { record: record!, recordPath: store.recordPath, journalPath: store.journalPath };
+}
+
+/** 0 passed, 1 an assertion failed, 3 any other step failure, 130 interrupted. */
+export function exitCodeFor(status: RunStatus, failures: Array<{ kind: string }>): number {
+  if (status === 'interrupted') return 130;
+  const first = failures[0];
+  if (!first) return 0;
+  return first.kind === 'assertion' ? 1 : 3;
+}
+
+function outline(step: CompiledStep): StepOutline {
+  return {
+    id: step.id,
+    type: step.type,
+    ...(step.title ? { title: step.title } : {}),
+    cleanup: step.cleanup,
+    span: formatSpan(step.span)!,
+  };
+}
+
+function shownInputs(runbook: CompiledRunbook, inputs: Record<string, unknown>): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const spec of runbook.inputs) {
+    if (spec.name in inputs) shown[spec.name] = spec.secret ? MASK : inputs[spec.name];
+  }
+  return shown;
+}
+
+/**
+ * Masks what an event carries (inputs, rendered parameters, results, errors, captures, progress), never
+ * its structure (type, ids, statuses, times): a short secret must not turn `type` into something else.
+ */
+function maskEvent(masker: Masker, event: RunEvent): RunEvent {
+  switch (event.type) {
+    case 'run-started':
+      return { ...event, inputs: masker.deep(event.inputs) };
+    case 'step-progress':
+      return {
+        ...event,
+        ...(event.message === undefined ? {} : { message: masker.text(event.message) }),
+        ...(event.observed === undefined ? {} : { observed: masker.deep(event.observed) }),
+      };
+    case 'step-retry':
+      return { ...event, error: masker.deep(event.error) };
+    case 'assertion':
+      return { ...event, assertion: masker.deep(event.assertion) };
+    case 'step-finished':
+      return {
+        ...event,
+        ...(event.reason === undefined ? {} : { reason: masker.text(event.reason) }),
+        ...(event.rendered === undefined ? {} : { rendered: masker.deep(event.rendered) }),
+        ...(event.result === undefined ? {} : { result: masker.deep(event.result) }),
+        ...(event.error === undefined ? {} : { error: masker.deep(event.error) }),
+        ...(event.captures === undefined ? {} : { captures: masker.deep(event.captures) }),
+      };
+    case 'step-started':
+    case 'run-finished':
+      return event;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What the steps of one run share: the clock, the masker, template scope and renderer, SQL sessions, SDK
+ * clients and the event sink. Created by runRunbook, used by the step runner, disposed at the end.
+ */
+import type { CompiledRunbook } from '../runbook/types.js';
+import type { AwsSettings, ConnectionSettings } from '../steps/types.js';
+import type { Clock } from './clock.js';
+import { renderConnection } from './connection-settings.js';
+import { ConnectionPool } from './connections.js';
+import type { RunEvent } from './events.js';
+import type { Masker } from './mask.js';
+import { Renderer, type TemplateScope } from './render.js';
+
+interface Resource {
+  value: Promise<unknown>;
+  dispose?: (value: never) => void;
+}
+
+export class RunContext {
+  readonly renderer: Renderer;
+  readonly scope: TemplateScope;
+  readonly pool: ConnectionPool;
+  private readonly settings = new Map<string, ConnectionSettings>();
+  private readonly resources = new Map<string, Resource>();
+
+  constructor(
+    readonly runbook: CompiledRunbook,
+    readonly clock: Clock,
+    readonly masker: Masker,
+    readonly emit: (event: RunEvent) => void,
+    readonly aws: AwsSettings,
+    readonly defaultTimeoutMs: number,
+    inputs: Record<string, unknown>,
+    env: Record<string, string | undefined>,
+  ) {
+    this.renderer = new Renderer(runbook.sources, () => new Date(clock.now()));
+    this.scope = { inputs: { ...inputs }, captures: {}, steps: {}, env };
+    this.pool = new ConnectionPool({
+      settings: async (name) => this.connectionSettings(name),
+      spanOf: (name) => runbook.connections[name]?.span,
+    });
+  }
+
+  /** Rendered once, at first use, so a host captured by an earlier step is known by then. */
+  connectionSettings(name: string): ConnectionSettings {
+    const cached = this.settings.get(name);
+    if (cached) return cached;
+    const settings = renderConnection(this.runbook, name, this.scope, this.renderer);
+    this.masker.add(settings.password);
+    this.settings.set(name, settings);
+    return settings;
+  }
+
+  async resource<T>(key: string, create: () => Promise<T>, dispose?: (value: T) => void): Promise<T> {
+    let entry = this.resources.get(key);
+    if (!entry) {
+      entry = { value: create(), dispose: dispose as ((value: never) => void) | undefined };
+      this.resources.set(key, entry);
+    }
+    return (await entry.value) as T;
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.closeAll().catch(() => undefined);
+    for (const entry of this.resources.values()) {
+      try {
+        entry.dispose?.((await entry.value) as never);
+      } catch {
+        // A client that cannot be disposed holds nothing the process exit does not release.
+      }
+    }
+    this.resources.clear();
+  }
+}

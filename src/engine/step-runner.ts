@@ -1,0 +1,256 @@
+/**
+ * One step, with everything the engine applies around an executor: `if`, the timeout (per attempt),
+ * retries with backoff, `ignoreErrors`, `capture`, and the events that record it all.
+ */
+import type { CompiledStep } from '../runbook/types.js';
+import { stepType } from '../steps/registry.js';
+import type { StepContext, StepType } from '../steps/types.js';
+import { formatDuration } from './clock.js';
+import { interruptedError, StepError, toStepError, type AssertionResult } from './errors.js';
+import type { StepErrorRecord, StepStatus } from './events.js';
+import { toPlain } from './plain.js';
+import { durationMs, fieldAt, formatSpan, isTruthy, spanAt } from './render.js';
+import type { RunContext } from './run-context.js';
+
+export const DEFAULT_STEP_TIMEOUT_MS = 60 * 60_000;
+/** Extra time a step with its own deadline logic (a wait) gets before the engine cuts it off. */
+const GRACE_MS = 15_000;
+
+export interface StepOutcome {
+  status: StepStatus;
+  /** Set when the step failed (an ignored error is not a failure). */
+  error?: StepError;
+}
+
+interface Finish {
+  result?: unknown;
+  error?: StepError;
+  errorIgnored?: boolean;
+  captures?: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Runs the step at `index` (0-based among steps and finally) of `total`; never throws for step failures. */
+export async function runStep(
+  run: RunContext,
+  step: CompiledStep,
+  index: number,
+  total: number,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  const { clock, scope, renderer, emit } = run;
+  const type = stepType(step.type);
+  const startedAt = clock.now();
+  emit({ type: 'step-started', stepId: step.id, index: index + 1, total, startedAt: iso(startedAt) });
+  let rendered: unknown;
+  let attempts = 0;
+
+  const finish = (status: StepStatus, extra: Finish): StepOutcome => {
+    const finishedAt = clock.now();
+    for (const assertion of extra.error?.assertions ?? assertionsOf(extra.result)) {
+      const { span, ...rest } = assertion;
+      emit({
+        type: 'assertion',
+        stepId: step.id,
+        assertion: { ...rest, ...(span ? { span: formatSpan(span) } : {}) },
+      });
+    }
+    emit({
+      type: 'step-finished',
+      stepId: step.id,
+      status,
+      startedAt: iso(startedAt),
+      finishedAt: iso(finishedAt),
+      durationMs: finishedAt - startedAt,
+      attempts,
+      ...(extra.reason ? { reason: extra.reason } : {}),
+      ...(rendered === undefined ? {} : { rendered: toPlain(rendered) }),
+      ...(extra.result === undefined ? {} : { result: toPlain(extra.result) }),
+      ...(extra.error ? { error: errorRecord(extra.error) } : {}),
+      ...(extra.errorIgnored ? { errorIgnored: true } : {}),
+      ...(extra.captures && Object.keys(extra.captures).length > 0
+        ? { captures: toPlain(extra.captures) as Record<string, unknown> }
+        : {}),
+    });
+    return { status, ...(extra.error && !extra.errorIgnored ? { error: extra.error } : {}) };
+  };
+
+  if (step.if !== undefined) {
+    let condition: unknown;
+    try {
+      condition = renderer.withSpan(step.if, scope, spanAt(step, '/if'));
+    } catch (error) {
+      return finish('failed', { error: toStepError(error, { kind: 'template', span: spanAt(step, '/if') }) });
+    }
+    if (!isTruthy(condition)) {
+      scope.steps[step.id] = { status: 'skipped' };
+      return finish('skipped', { reason: `if ${step.if} is ${JSON.stringify(condition)}` });
+    }
+  }
+
+  for (;;) {
+    attempts += 1;
+    try {
+      const result = await attempt(run, step, type, signal, startedAt, (value) => {
+        rendered = value;
+      });
+      const captures = { ...(type.captures?.(step, result) ?? {}) };
+      for (const [name, template] of Object.entries(step.capture ?? {})) {
+        captures[name] = renderer.withSpan(template, { ...scope, result }, spanAt(step, `/capture/${name}`));
+      }
+      Object.assign(scope.captures, captures);
+      scope.steps[step.id] = { result, status: 'passed' };
+      return finish('passed', { result, captures });
+    } catch (thrown) {
+      let error = toStepError(thrown, { span: step.span });
+      // An executor that ignored the abort may fail in its own words; the reason is the truth.
+      if (signal.aborted && error.kind !== 'interrupted' && signal.reason instanceof StepError)
+        error = signal.reason;
+      error.span ??= step.span;
+      if (error.kind !== 'interrupted' && step.ignoreErrors?.includes(error.code)) {
+        const result = { error: { code: error.code, message: run.masker.text(error.message) } };
+        scope.steps[step.id] = { result, status: 'passed' };
+        return finish('passed', { result, error, errorIgnored: true });
+      }
+      const delay = retryDelay(run, step, attempts, error);
+      if (delay !== undefined) {
+        emit({
+          type: 'step-retry',
+          stepId: step.id,
+          attempt: attempts,
+          error: errorRecord(error),
+          delayMs: delay,
+        });
+        try {
+          await clock.sleep(delay, signal);
+          continue;
+        } catch {
+          error = interruptedError();
+          error.span = step.span;
+        }
+      }
+      scope.steps[step.id] = { status: 'failed' };
+      return finish('failed', { error });
+    }
+  }
+}
+
+/** One attempt, aborted by an interrupt or when its time is up, whether or not the executor notices. */
+async function attempt(
+  run: RunContext,
+  step: CompiledStep,
+  type: StepType,
+  runSignal: AbortSignal,
+  startedAt: number,
+  setRendered: (value: unknown) => void,
+): Promise<unknown> {
+  const defaultTimeout = type.defaultTimeoutMs ?? run.defaultTimeoutMs;
+  const timeoutMs =
+    step.timeout === undefined
+      ? defaultTimeout
+      : durationMs(
+          run.renderer.withSpan(step.timeout, run.scope, spanAt(step, '/timeout')),
+          spanAt(step, '/timeout'),
+        );
+  const controller = new AbortController();
+  const onRunAbort = (): void => controller.abort(interruptedError());
+  if (runSignal.aborted) onRunAbort();
+  runSignal.addEventListener('abort', onRunAbort, { once: true });
+  // A wait enforces its own timeout to report the last value it saw; the engine only backs it up.
+  const limit = type.defaultTimeoutMs === undefined ? timeoutMs : timeoutMs + GRACE_MS;
+  const timer = setTimeout(() => {
+    controller.abort(
+      new StepError(`timed out after ${formatDuration(timeoutMs)}`, {
+        code: 'StepTimeout',
+        kind: 'timeout',
+        span: spanAt(step, step.timeout === undefined ? '' : '/timeout'),
+        hint: "Raise the step's timeout if it is only slow.",
+      }),
+    );
+  }, limit);
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  try {
+    const ctx = stepContext(run, step, controller.signal, timeoutMs, startedAt, setRendered);
+    return await Promise.race([type.execute(step, ctx), aborted]);
+  } finally {
+    clearTimeout(timer);
+    runSignal.removeEventListener('abort', onRunAbort);
+  }
+}
+
+function stepContext(
+  run: RunContext,
+  step: CompiledStep,
+  signal: AbortSignal,
+  timeoutMs: number,
+  startedAt: number,
+  setRendered: (value: unknown) => void,
+): StepContext {
+  const { renderer, scope, clock } = run;
+  return {
+    step,
+    signal,
+    clock,
+    timeoutMs,
+    aws: run.aws,
+    field: (pointer) => fieldAt(step, pointer),
+    render: (pointer, bindings) => {
+      const value = fieldAt(step, pointer);
+      if (value === undefined) return undefined;
+      return renderer.deep(step, value, pointer, bindings ? { ...scope, ...bindings } : scope);
+    },
+    spanAt: (pointer) => spanAt(step, pointer),
+    duration: (pointer, fallback) => {
+      const value = fieldAt(step, pointer);
+      if (value === undefined) return fallback;
+      return durationMs(renderer.deep(step, value, pointer, scope), spanAt(step, pointer));
+    },
+    sql: async (name) => run.pool.session(name),
+    connectionSettings: async (name) => run.connectionSettings(name),
+    resource: (key, create, dispose) => run.resource(key, create, dispose),
+    addSecret: (value) => run.masker.add(value),
+    progress: (update) =>
+      run.emit({ type: 'step-progress', stepId: step.id, elapsedMs: clock.now() - startedAt, ...update }),
+    setRendered,
+  };
+}
+
+/** The wait before the next attempt, or undefined when the error is not retried (or attempts ran out). */
+function retryDelay(
+  run: RunContext,
+  step: CompiledStep,
+  attempts: number,
+  error: StepError,
+): number | undefined {
+  const retry = step.retry;
+  if (!retry || error.kind === 'interrupted' || attempts >= retry.attempts) return undefined;
+  if (retry.on && !retry.on.includes(error.code)) return undefined;
+  const duration = (template: string | undefined, pointer: string, fallback: number): number =>
+    template === undefined
+      ? fallback
+      : durationMs(run.renderer.withSpan(template, run.scope, spanAt(step, pointer)), spanAt(step, pointer));
+  const interval = duration(retry.interval, '/retry/interval', 1000);
+  const cap = duration(retry.maxInterval, '/retry/maxInterval', Infinity);
+  return Math.min(interval * (retry.backoff ?? 1) ** (attempts - 1), cap);
+}
+
+export function errorRecord(error: StepError): StepErrorRecord {
+  return {
+    message: error.message,
+    code: error.code,
+    kind: error.kind,
+    ...(error.span ? { span: formatSpan(error.span) } : {}),
+    ...(error.hint ? { hint: error.hint } : {}),
+  };
+}
+
+function assertionsOf(result: unknown): AssertionResult[] {
+  const list = (result as { assertions?: unknown } | undefined)?.assertions;
+  return Array.isArray(list) ? (list as AssertionResult[]) : [];
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

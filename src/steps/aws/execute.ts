@@ -1,0 +1,209 @@
+/**
+ * The `aws` step: one AWS SDK v3 command, `new <Operation>Command(params)`, sent through a client built from
+ * the run's settings. The SDK is imported on first use so that validating a runbook never loads it.
+ */
+import { StepError } from '../../engine/errors.js';
+import { toPlain } from '../../engine/plain.js';
+import { closest } from '../../runbook/did-you-mean.js';
+import type { CompiledStep } from '../../runbook/types.js';
+import type {
+  AwsServiceName,
+  AwsSettings,
+  PlanContext,
+  PlannedAction,
+  StepContext,
+  StepType,
+} from '../types.js';
+
+interface SdkClient {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  destroy(): void;
+}
+type SdkModule = Record<string, unknown>;
+type CommandClass = new (input: unknown) => { schema?: unknown };
+
+const READ_ONLY = /^(Describe|List|Get|Validate|Estimate)/;
+
+export const awsStep = {
+  type: 'aws',
+  mutating: (step: CompiledStep) => !READ_ONLY.test(String(step.fields.operation ?? '')),
+  plan: (_step, ctx) => planAws(ctx, ''),
+  execute: (_step, ctx) => runAws(ctx, ''),
+} satisfies StepType;
+
+export function planAws(ctx: PlanContext, base: string): PlannedAction {
+  const service = String(ctx.field(`${base}/service`) ?? 'rds');
+  const operation = String(ctx.field(`${base}/operation`));
+  return { summary: `${service} ${operation}`, detail: ctx.render(`${base}/params`) ?? {} };
+}
+
+/** Runs the aws body found at `base` ("" for an aws step, "/probe" for a wait's probe). */
+export async function runAws(ctx: StepContext, base: string): Promise<unknown> {
+  const service = String(ctx.field(`${base}/service`) ?? 'rds') as AwsServiceName;
+  const operation = String(ctx.field(`${base}/operation`));
+  const rendered = ctx.render(`${base}/params`) ?? {};
+  if (!isRecord(rendered)) {
+    throw new StepError(`params must be a mapping, got ${JSON.stringify(rendered)}`, {
+      code: 'InvalidParameters',
+      kind: 'aws',
+      span: ctx.spanAt(`${base}/params`),
+    });
+  }
+  ctx.setRendered({ service, operation, params: rendered });
+
+  const sdk = await loadSdk(service);
+  const Command = sdk[`${operation}Command`];
+  if (typeof Command !== 'function') {
+    throw new StepError(`${service} has no operation ${operation}`, {
+      code: 'UnknownOperation',
+      kind: 'aws',
+      span: ctx.spanAt(`${base}/operation`),
+      hint: 'Use an SDK v3 command name without the Command suffix, e.g. DescribeDBClusters.',
+    });
+  }
+  const params = await shapeParams(rendered, new (Command as CommandClass)({}).schema, ctx, `${base}/params`);
+  const client = await ctx.resource(
+    `aws:${service}`,
+    () => createClient(sdk, service, ctx.aws),
+    (c) => c.destroy(),
+  );
+  try {
+    const output = await client.send(new (Command as CommandClass)(params), { abortSignal: ctx.signal });
+    return toPlain(output);
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw sdkError(error, service, operation, ctx.spanAt(`${base}/operation`));
+  }
+}
+
+async function loadSdk(service: AwsServiceName): Promise<SdkModule> {
+  switch (service) {
+    case 'rds':
+      return (await import('@aws-sdk/client-rds')) as unknown as SdkModule;
+    case 'cloudformation':
+      return (await import('@aws-sdk/client-cloudformation')) as unknown as SdkModule;
+    default:
+      throw new StepError(`unknown AWS service ${JSON.stringify(service)}`, {
+        code: 'UnknownService',
+        kind: 'aws',
+        hint: 'Use rds or cloudformation.',
+      });
+  }
+}
+
+async function createClient(sdk: SdkModule, service: AwsServiceName, aws: AwsSettings): Promise<SdkClient> {
+  const name = service === 'rds' ? 'RDSClient' : 'CloudFormationClient';
+  const Client = sdk[name] as new (config: Record<string, unknown>) => SdkClient;
+  return new Client({
+    retryMode: 'standard',
+    ...(aws.maxAttempts ? { maxAttempts: aws.maxAttempts } : {}),
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+  });
+}
+
+export function sdkError(
+  error: unknown,
+  service: string,
+  operation: string,
+  span?: StepError['span'],
+): StepError {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.name && e.name !== 'Error' ? e.name : 'AwsError';
+  let message = e.message || code;
+  let hint: string | undefined;
+  if (/Region is missing/i.test(message)) {
+    hint = 'Pass --region, or set AWS_REGION.';
+  } else if (/Could not load credentials|CredentialsProviderError/i.test(`${code} ${message}`)) {
+    hint =
+      'Configure AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile), or use --sandbox.';
+  } else if (/ECONNREFUSED/.test(message)) {
+    hint = 'Nothing answers at the AWS endpoint; is the sandbox running (labrun sandbox status)?';
+  }
+  if (code !== 'AwsError' && !message.includes(code)) message = `${code}: ${message}`;
+  return new StepError(`${service} ${operation} failed: ${message}`, {
+    code,
+    kind: 'aws',
+    span,
+    hint,
+    cause: error,
+  });
+}
+
+/**
+ * Checks rendered params against the operation's input shape and turns ISO-8601 strings into Dates where the
+ * shape wants a timestamp: the SDK silently drops a timestamp member given as a string, which would turn
+ * `BacktrackTo` into a missing parameter. Unknown top-level names are errors, with a did-you-mean.
+ */
+async function shapeParams(
+  params: Record<string, unknown>,
+  operationSchema: unknown,
+  ctx: StepContext,
+  pointer: string,
+): Promise<Record<string, unknown>> {
+  if (!Array.isArray(operationSchema) || operationSchema.length < 6) return params;
+  const { NormalizedSchema } = await import('@smithy/core/schema');
+  type Schema = ReturnType<typeof NormalizedSchema.of>;
+  const input = NormalizedSchema.of(operationSchema[4] as Parameters<typeof NormalizedSchema.of>[0]);
+  if (!input.isStructSchema()) return params;
+
+  const members = new Map<string, Schema>();
+  for (const [name, member] of input.structIterator()) members.set(name, member);
+  for (const key of Object.keys(params)) {
+    if (!members.has(key)) {
+      const suggestion = closest(key, [...members.keys()]);
+      throw new StepError(`unknown parameter ${key}`, {
+        code: 'UnknownParameter',
+        kind: 'aws',
+        span: ctx.spanAt(`${pointer}/${escapePointer(key)}`),
+        hint: suggestion ? `Did you mean ${suggestion}?` : undefined,
+      });
+    }
+  }
+
+  const coerce = (value: unknown, schema: Schema, at: string): unknown => {
+    if (value === null || value === undefined) return value;
+    if (schema.isTimestampSchema()) {
+      if (value instanceof Date) return value;
+      const date = typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
+      if (typeof value === 'boolean' || Number.isNaN(date.getTime())) {
+        throw new StepError(`${JSON.stringify(value)} is not a timestamp`, {
+          code: 'InvalidParameterValue',
+          kind: 'aws',
+          span: ctx.spanAt(at),
+          hint: 'Give an ISO-8601 instant such as 2024-05-01T12:00:00Z.',
+        });
+      }
+      return date;
+    }
+    if (schema.isListSchema() && Array.isArray(value)) {
+      return value.map((item, i) => coerce(item, schema.getValueSchema(), `${at}/${i}`));
+    }
+    if (schema.isMapSchema() && isRecord(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [
+          k,
+          coerce(v, schema.getValueSchema(), `${at}/${escapePointer(k)}`),
+        ]),
+      );
+    }
+    if (schema.isStructSchema() && isRecord(value)) {
+      const out: Record<string, unknown> = { ...value };
+      for (const [name, member] of schema.structIterator()) {
+        if (name in out) out[name] = coerce(out[name], member, `${at}/${escapePointer(name)}`);
+      }
+      return out;
+    }
+    return value;
+  };
+  return coerce(params, input, pointer) as Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,105 @@
+/**
+ * The step-type contract. A step type says whether it changes anything, how it looks in a plan, and how it
+ * runs. Retry, timeout, `if`, `capture` and `ignoreErrors` are applied by the engine around every step, so
+ * an executor only does its one thing and throws a StepError when it cannot.
+ */
+import type { Clock } from '../engine/clock.js';
+import type { CompiledStep, SourceSpan, StepTypeName } from '../runbook/types.js';
+
+export type AwsServiceName = 'rds' | 'cloudformation';
+
+/** A named connection after its templates are rendered. */
+export interface ConnectionSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database?: string;
+}
+
+export interface SqlResult {
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  affectedRows: number;
+  /** Present for INSERTs into AUTO_INCREMENT tables. */
+  insertId?: number;
+}
+
+export interface SqlSession {
+  /** Runs one statement with bound parameters; reconnects first when the server closed the connection. */
+  run(query: string, params: unknown[], signal: AbortSignal): Promise<SqlResult>;
+}
+
+export interface ProgressUpdate {
+  message?: string;
+  observed?: unknown;
+  polls?: number;
+}
+
+/** What an executor may use while its step runs. */
+export interface StepContext {
+  readonly step: CompiledStep;
+  /** Aborts on interrupt or when the step's time is up; its `reason` is the StepError to throw. */
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** The step's own time budget: its `timeout`, or the type's default. */
+  readonly timeoutMs: number;
+  /** The value written at a JSON pointer inside the step (e.g. "/probe/operation"), unrendered. */
+  field(pointer: string): unknown;
+  /** Renders the value at `pointer`: every string inside is a template. `result` is bound when given. */
+  render(pointer: string, bindings?: { result?: unknown }): unknown;
+  /** The span of the node at `pointer`, or of the nearest enclosing node. */
+  spanAt(pointer: string): SourceSpan;
+  /** Milliseconds for a duration (e.g. "1s", or a template) at `pointer`; `fallback` when absent. */
+  duration(pointer: string, fallback: number): number;
+  /** The session of a named connection, opened at first use. */
+  sql(connection: string): Promise<SqlSession>;
+  /** The rendered settings of a named connection (for tools that connect on their own, like sysbench). */
+  connectionSettings(connection: string): Promise<ConnectionSettings>;
+  /** Settings for AWS clients: region, endpoint override, credentials. */
+  readonly aws: AwsSettings;
+  /** A per-run resource, created once and disposed when the run ends (e.g. an SDK client). */
+  resource<T>(key: string, create: () => Promise<T>, dispose?: (value: T) => void): Promise<T>;
+  /** Registers a value that must be masked wherever it would appear. */
+  addSecret(value: unknown): void;
+  progress(update: ProgressUpdate): void;
+  /** Records what actually ran (rendered params, SQL, argv), for the run record. Masked by the engine. */
+  setRendered(value: unknown): void;
+}
+
+export interface AwsSettings {
+  region?: string;
+  /** Endpoint override, e.g. the sandbox's http://127.0.0.1:7306. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Total attempts per call, including the first (SDK standard retry mode). */
+  maxAttempts?: number;
+}
+
+/** What a step would do, for `labrun plan`. Unknown run-time values show as placeholders. */
+export interface PlannedAction {
+  /** One line, e.g. "rds RestoreDBClusterToPointInTime". */
+  summary: string;
+  /** The rendered parameters, SQL, argv, or conditions. */
+  detail?: unknown;
+}
+
+export interface PlanContext {
+  readonly step: CompiledStep;
+  field(pointer: string): unknown;
+  /** Renders with inputs known; captures, step results and `result` become placeholders like <captures.x>. */
+  render(pointer: string): unknown;
+  connectionSettings(connection: string): Record<keyof ConnectionSettings, unknown>;
+}
+
+export interface StepType {
+  type: StepTypeName;
+  /** Whether running the step changes anything outside labrun. */
+  mutating: boolean | ((step: CompiledStep) => boolean);
+  /** The step type's default time budget when the step sets no `timeout`. */
+  defaultTimeoutMs?: number;
+  plan(step: CompiledStep, ctx: PlanContext): PlannedAction;
+  execute(step: CompiledStep, ctx: StepContext): Promise<unknown>;
+  /** Captures the step makes by its nature (the capture step), besides its `capture` mapping. */
+  captures?(step: CompiledStep, result: unknown): Record<string, unknown>;
+}

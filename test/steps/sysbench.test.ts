@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parsePrepare, parseRun } from '../../src/steps/sysbench/execute.js';
+import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
+import { workspace, type Workspace } from '../helpers/runbook.js';
+
+describe('sysbench steps (real sysbench, real MariaDB)', function () {
+  this.timeout(120_000);
+  let db: TestMariadb;
+  let ws: Workspace;
+
+  before(async () => {
+    db = await startMariadb();
+    ws = await workspace();
+  });
+  after(async () => {
+    await db?.stop();
+    await ws?.remove();
+  });
+
+  it('prepares, runs and cleans up, with parsed summaries and the password masked', async () => {
+    const { record, recordPath, journalPath } = await ws.run(
+      `name: sysbench-steps
+inputs:
+  host: {}
+  user: {}
+  password: { secret: true }
+  database: {}
+  tableSize: { type: integer, default: 1000 }
+connections:
+  db:
+    host: "{{inputs.host}}"
+    user: "{{inputs.user}}"
+    password: "{{inputs.password}}"
+    database: "{{inputs.database}}"
+steps:
+  - id: prepare
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: prepare
+    options: { threads: 1, tables: 1, table-size: "{{inputs.tableSize}}" }
+  - id: count
+    type: sql
+    connection: db
+    query: SELECT COUNT(*) AS n FROM sbtest1
+  - id: load
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: run
+    options: { threads: 1, tables: 1, table-size: "{{inputs.tableSize}}", time: 1 }
+  - id: prepare-again
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: prepare
+    options: { tables: 1, table-size: 10 }
+finally:
+  - id: cleanup
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: cleanup
+    options: { tables: 1 }
+`,
+      { set: { host: db.host, user: db.user, password: db.password, database: db.database } },
+    );
+    const [prepare, count, load, again, cleanup] = record.steps;
+    assert.equal(prepare!.status, 'passed', prepare!.error?.message);
+    assert.deepEqual(prepare!.result, { tables: 1, rowsInserted: 1000, exitCode: 0 });
+    assert.deepEqual((count!.result as { rows: unknown[] }).rows, [{ n: 1000 }]);
+    assert.deepEqual((prepare!.rendered as { argv: string[] }).argv, [
+      'sysbench',
+      'oltp_write_only',
+      `--mysql-host=${db.host}`,
+      '--mysql-port=3306',
+      `--mysql-user=${db.user}`,
+      '--mysql-password=****',
+      `--mysql-db=${db.database}`,
+      '--threads=1',
+      '--tables=1',
+      '--table-size=1000',
+      'prepare',
+    ]);
+
+    const run = load!.result as ReturnType<typeof parseRun> & { exitCode: number };
+    assert.equal(load!.status, 'passed', load!.error?.message);
+    assert.ok(run.transactions > 0 && run.tps > 0 && run.queries >= run.transactions);
+    assert.ok(run.latency.avg > 0 && run.latency.max >= run.latency.min);
+    assert.equal(run.errors, 0);
+    assert.equal(run.exitCode, 0);
+
+    assert.equal(again!.status, 'failed');
+    assert.equal(again!.error!.code, 'SysbenchFailed');
+    assert.equal(again!.error!.kind, 'process');
+    assert.match(again!.error!.message, /sysbench prepare exited with code 1:[\s\S]*already exists/);
+    assert.match(again!.error!.hint ?? '', /cleanup/);
+    assert.equal(cleanup!.status, 'passed');
+    assert.equal(record.exitCode, 3);
+
+    for (const path of [recordPath, journalPath]) {
+      assert.ok(!(await readFile(path, 'utf8')).includes(db.password), `${path} holds no password`);
+    }
+  });
+
+  it('parses the summaries sysbench 1.0.20 prints', () => {
+    assert.deepEqual(
+      parsePrepare(
+        "Creating table 'sbtest1'...\nInserting 1000 records into 'sbtest1'\nCreating a secondary index on 'sbtest1'...\n" +
+          "Creating table 'sbtest2'...\nInserting 1000 records into 'sbtest2'\n",
+      ),
+      { tables: 2, rowsInserted: 2000 },
+    );
+    const run = parseRun(`SQL statistics:
+    queries performed:
+        read:                            0
+        write:                           5868
+        other:                           2934
+        total:                           8802
+    transactions:                        1467   (1463.96 per sec.)
+    queries:                             8802   (8783.75 per sec.)
+    ignored errors:                      2      (0.00 per sec.)
+    reconnects:                          1      (0.00 per sec.)
+
+General statistics:
+    total time:                          1.0011s
+    total number of events:              1467
+
+Latency (ms):
+         min:                                    0.44
+         avg:                                    0.68
+         max:                                   11.36
+         95th percentile:                        0.94
+         sum:                                  997.77
+`);
+    assert.deepEqual(run, {
+      transactions: 1467,
+      tps: 1463.96,
+      queries: 8802,
+      qps: 8783.75,
+      reads: 0,
+      writes: 5868,
+      other: 2934,
+      errors: 2,
+      reconnects: 1,
+      totalTimeSeconds: 1.0011,
+      events: 1467,
+      latency: { min: 0.44, avg: 0.68, max: 11.36, p95: 0.94, sum: 997.77 },
+    });
+  });
+});
