@@ -17,7 +17,7 @@ import {
   removeDaemonFile,
   writeDaemonFile,
 } from './control/daemon-files.js';
-import { DEFAULT_LAB_STACK, ensureLabStack } from './control/lab-stack.js';
+import { DEFAULT_LAB_STACK, SANDBOX_REGION, ensureLabStack } from './control/lab-stack.js';
 import { RegistryStore } from './control/registry-store.js';
 import { createMariaDbDataPlane } from './mariadb/index.js';
 
@@ -38,7 +38,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
       port: { type: 'string', default: '7306' },
       'table-size': { type: 'string', default: String(DEFAULT_LAB_STACK.tableSize) },
       'host-base': { type: 'string', default: '127.0.1.1' },
-      region: { type: 'string', default: 'us-east-1' },
+      region: { type: 'string', default: SANDBOX_REGION },
       'transition-delay-ms': { type: 'string', default: '0' },
     },
     strict: true,

@@ -16,6 +16,7 @@ import {
 import type { ClusterView, ControlContext, InstanceView, RestorableDataPlane } from './context.js';
 import { fault } from './faults.js';
 import { parseHostBase } from './host-allocator.js';
+import { SANDBOX_REGION } from './lab-stack.js';
 import type {
   BacktrackInput,
   CreateClusterInput,
@@ -57,7 +58,7 @@ export class ControlPlane {
     const hostBase = options.hostBase ?? '127.0.1.1';
     parseHostBase(hostBase);
     const clock = options.clock ?? (() => new Date());
-    this.region = options.region ?? 'us-east-1';
+    this.region = options.region ?? SANDBOX_REGION;
     this.ctx = {
       region: this.region,
       hostBase,

@@ -19,6 +19,12 @@ export interface LabStackSpec {
   backtrackWindow: number;
 }
 
+/**
+ * The sandbox's region. Not us-east-1: the aws CLI v1 pins `aws rds` in us-east-1 to https://rds.amazonaws.com
+ * and ignores AWS_ENDPOINT_URL there, so `eval "$(labrun sandbox env)"` would not reach the sandbox.
+ */
+export const SANDBOX_REGION = 'us-west-2';
+
 export const DEFAULT_LAB_STACK: LabStackSpec = {
   stackName: 'auroralab',
   clusterId: 'auroralab-mysql-cluster',

@@ -17,7 +17,7 @@ import {
   type DaemonFile,
 } from './daemon-files.js';
 import { fileSize, logTail, relayProgress } from './daemon-log.js';
-import { DEFAULT_LAB_STACK } from './lab-stack.js';
+import { DEFAULT_LAB_STACK, SANDBOX_REGION } from './lab-stack.js';
 import { isDaemonOf, serverPidsOf, terminate } from './process-table.js';
 import { RegistryStore } from './registry-store.js';
 import { sandboxHome } from './sandbox-env.js';
@@ -161,7 +161,7 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
 function connectionFrom(file: DaemonFile): SandboxConnection {
   return {
     endpoint: file.endpoint ?? '',
-    region: file.region ?? 'us-east-1',
+    region: file.region ?? SANDBOX_REGION,
     stackName: file.stackName ?? DEFAULT_LAB_STACK.stackName,
     accessKeyId: ACCESS_KEY_ID,
     secretAccessKey: SECRET_ACCESS_KEY,

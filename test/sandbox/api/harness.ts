@@ -33,6 +33,8 @@ export interface ApiHarness {
 export interface HarnessOptions {
   hostBase: string;
   transitionDelayMs?: number;
+  /** Region the control plane reports and the SDK clients use (default us-east-1). */
+  region?: string;
   /** Reuse a home (after `stop()`), instead of a fresh temporary one. */
   home?: string;
 }
@@ -45,6 +47,7 @@ export async function startHarness(options: HarnessOptions): Promise<ApiHarness>
     dataPlane: createMariaDbDataPlane({ home, log }),
     store: new RegistryStore(home),
     hostBase: options.hostBase,
+    region: options.region ?? 'us-east-1',
     log,
     transitionDelayMs: options.transitionDelayMs,
   });
@@ -52,7 +55,7 @@ export async function startHarness(options: HarnessOptions): Promise<ApiHarness>
   const server = await startApiServer({ control, port: 0, log });
   const clientConfig = {
     endpoint: server.url,
-    region: 'us-east-1',
+    region: options.region ?? 'us-east-1',
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
     maxAttempts: 1,
   };

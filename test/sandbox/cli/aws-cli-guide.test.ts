@@ -4,14 +4,15 @@
  * outcomes the guide documents: equal checksums on clone and source, a different one after the re-prepare,
  * sbtest1 missing after the first backtrack, back with its original checksum after the second.
  *
- * The aws CLI v1 forces https://rds.amazonaws.com for `aws rds` in us-east-1 unless `--endpoint-url` is on the
- * command line (its SSL-common-name customization ignores AWS_ENDPOINT_URL there), so `aws` is wrapped in a
- * shell function that adds `--endpoint-url`; the guide's command lines themselves are unchanged.
+ * The shell gets exactly the environment `labrun sandbox env` prints (AWS_ENDPOINT_URL, the sandbox's region,
+ * dummy credentials), so the guide's command lines run unchanged, as after `eval "$(labrun sandbox env)"`.
  */
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { createSmallLabStack, startHarness, type ApiHarness } from '../api/harness.js';
 import { sleep } from '../api/sql.js';
+import { sandboxEnvLines, type SandboxConnection } from '../../../src/sandbox/index.js';
+import { SANDBOX_REGION } from '../../../src/sandbox/control/lab-stack.js';
 
 interface Described {
   DBClusters?: Array<{ Status?: string }>;
@@ -31,7 +32,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
 
   before(async function () {
     this.timeout(300_000);
-    h = await startHarness({ hostBase: '127.0.30.60' });
+    h = await startHarness({ hostBase: '127.0.30.60', region: SANDBOX_REGION });
     await createSmallLabStack(h);
   });
 
@@ -39,20 +40,27 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
     await h?.close();
   });
 
+  function connection(): SandboxConnection {
+    return {
+      endpoint: h.server.url,
+      region: SANDBOX_REGION,
+      stackName: 'auroralab',
+      accessKeyId: 'sandbox',
+      secretAccessKey: 'sandbox',
+      dbUser: 'masteruser',
+      dbPassword: 'Password1',
+    };
+  }
+
   async function sh(script: string): Promise<ShellResult> {
     const result = await execa(
       'bash',
-      ['-c', `aws() { command aws --endpoint-url "$SANDBOX_ENDPOINT" "$@"; }\n${script}`],
+      ['-c', `${sandboxEnvLines(connection()).join('\n')}\n${script}`],
       {
         reject: false,
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
-          SANDBOX_ENDPOINT: h.server.url,
-          AWS_ENDPOINT_URL: h.server.url,
-          AWS_ACCESS_KEY_ID: 'sandbox',
-          AWS_SECRET_ACCESS_KEY: 'sandbox',
-          AWS_DEFAULT_REGION: 'us-east-1',
           AWS_PAGER: '',
         },
         extendEnv: false,
@@ -112,14 +120,14 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
     return new Date(Date.parse(stamp) + seconds * 1000).toISOString().replace('.000Z', 'Z');
   }
 
-  it('reads the stack outputs with the aws CLI (AWS_ENDPOINT_URL works for CloudFormation)', async () => {
+  it('reads the stack outputs with the aws CLI', async () => {
     const doc = await json<{ Stacks: Array<{ Outputs: Array<{ OutputKey: string; OutputValue: string }> }> }>(
-      'command aws cloudformation describe-stacks --stack-name auroralab',
+      'aws cloudformation describe-stacks --stack-name auroralab',
     );
     outputs = Object.fromEntries(doc.Stacks[0]!.Outputs.map((o) => [o.OutputKey, o.OutputValue]));
     assert.equal(outputs.clusterName, 'auroralab-mysql-cluster');
     assert.equal(outputs.clusterEndpoint, '127.0.30.60');
-    const missing = await sh('command aws cloudformation describe-stacks --stack-name nosuch');
+    const missing = await sh('aws cloudformation describe-stacks --stack-name nosuch');
     assert.notEqual(missing.exitCode, 0);
     assert.match(missing.stderr, /ValidationError.*Stack with id nosuch does not exist/);
   });

@@ -93,7 +93,7 @@ describe('sandbox entry points with the real daemon', function () {
     });
     firstUpMs = Date.now() - started;
     assert.match(conn.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(conn.region, 'us-east-1');
+    assert.equal(conn.region, 'us-west-2');
     assert.equal(conn.stackName, 'auroralab');
     assert.equal(conn.dbUser, 'masteruser');
     assert.equal(conn.dbPassword, 'Password1');
