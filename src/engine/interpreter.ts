@@ -46,6 +46,9 @@ export interface RunResult {
   journalPath: string;
 }
 
+/** How stale record.json may get during a run; the journal is always current. */
+const RECORD_REFRESH_MS = 250;
+
 export async function runRunbook(runbook: CompiledRunbook, options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const masker = new Masker(options.secrets ?? []);
@@ -58,11 +61,24 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
   const store = openRunStore(options.runsDir ?? 'runs', runId);
   let record: RunRecord | undefined;
   let listenerError: { error: unknown } | undefined;
+  let recordWrittenAt = -Infinity;
   const emit = (event: RunEvent): void => {
     const masked = maskEvent(masker, event);
     record = applyEvent(record, masked);
     store.appendEvent(masked);
-    if (masked.type !== 'step-progress' && masked.type !== 'assertion') store.writeRecord(record);
+    // The fsynced journal is what makes every event durable; record.json is a readable view of it, so it is
+    // rewritten at most every RECORD_REFRESH_MS (and always at the start, on a failure and at the end):
+    // rewriting a growing record after every step would make a long run quadratic.
+    const now = clock.now();
+    if (
+      masked.type === 'run-started' ||
+      masked.type === 'run-finished' ||
+      (masked.type === 'step-finished' && masked.status === 'failed') ||
+      (masked.type !== 'step-progress' && masked.type !== 'assertion' && now - recordWrittenAt >= RECORD_REFRESH_MS)
+    ) {
+      store.writeRecord(record);
+      recordWrittenAt = now;
+    }
     // A broken view must not stop a run half way through changing real resources; finally still runs.
     try {
       options.onEvent?.(masked);

@@ -1,7 +1,8 @@
 /**
- * Where a run lands on disk: `<runsDir>/<runId>/record.json`, rewritten atomically after every step (temp
- * file, fsync, rename) so a crash never leaves half a record, and `journal.jsonl`, one event per line,
- * appended and fsynced line by line so it survives the process dying mid-step.
+ * Where a run lands on disk: `journal.jsonl`, one event per line, appended and fsynced line by line so every
+ * step's start, result and captures survive the process dying mid-step, and `<runsDir>/<runId>/record.json`,
+ * the run as one document, rewritten atomically (temp file, fsync, rename) so a crash never leaves half a
+ * record.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';

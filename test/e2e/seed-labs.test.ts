@@ -1,0 +1,147 @@
+/**
+ * Both seed labs end to end, as a lab runner runs them: `labrun run runbooks/... --sandbox` against a sandbox
+ * whose sbtest1 holds LABRUN_E2E_TABLE_SIZE rows (default 1,000,000, the guide's size). Checks the exit code, the
+ * run record, the JUnit report, the captured values' relations the guides document, that the password never
+ * appears, and that the lab leaves only the source cluster behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { XMLParser } from 'fast-xml-parser';
+
+const MAIN = join(process.cwd(), 'dist/cli/main.js');
+const TABLE_SIZE = Number(process.env.LABRUN_E2E_TABLE_SIZE ?? 1_000_000);
+const PASSWORD = 'Password1';
+
+interface RunRecord {
+  status: string;
+  exitCode: number;
+  captures: Record<string, unknown>;
+  steps: Array<{ id: string; status: string }>;
+}
+
+/** Pids of mariadbd processes whose command line points into `home`. */
+function serversOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('mariadbd') && cmdline.includes(home)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} rows)`, function () {
+  this.timeout(900_000);
+  let home: string;
+  let out: string;
+  const env = (): Record<string, string> => ({
+    CI: '1',
+    NO_COLOR: '1',
+    LABRUN_SANDBOX_HOME: home,
+    LABRUN_SANDBOX_PORT: '0',
+    LABRUN_SANDBOX_HOST_BASE: '127.0.50.1',
+  });
+  const labrun = (args: string[]) =>
+    execa(process.execPath, [MAIN, ...args], { reject: false, env: env(), timeout: 800_000 });
+
+  before(async function () {
+    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+    home = await mkdtemp(join(tmpdir(), 'labrun-e2e-'));
+    out = await mkdtemp(join(tmpdir(), 'labrun-e2e-out-'));
+    const up = await labrun(['sandbox', 'up', '--table-size', String(TABLE_SIZE)]);
+    assert.equal(up.exitCode, 0, `sandbox up failed:\n${up.stdout}\n${up.stderr}`);
+  });
+
+  after(async () => {
+    if (home) await labrun(['sandbox', 'down', '--purge']);
+    if (home) assert.deepEqual(serversOf(home), [], 'no mariadbd of the sandbox is left running');
+    await rm(home, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+
+  async function runLab(runbook: string, name: string) {
+    const json = join(out, `${name}.json`);
+    const junit = join(out, `${name}.xml`);
+    const result = await labrun([
+      'run',
+      runbook,
+      '--sandbox',
+      '--set',
+      `tableSize=${TABLE_SIZE}`,
+      '--runs-dir',
+      join(out, 'runs'),
+      '--json',
+      json,
+      '--junit',
+      junit,
+    ]);
+    const record = JSON.parse(await readFile(json, 'utf8')) as RunRecord;
+    const junitXml = await readFile(junit, 'utf8');
+    return { result, record, junitXml };
+  }
+
+  async function clusters(): Promise<string> {
+    const status = await labrun(['sandbox', 'status']);
+    assert.equal(status.exitCode, 0, status.stderr);
+    return status.stdout;
+  }
+
+  it('runs Part 3 (clone, checksums, drop, re-prepare, two backtracks) and passes every assertion', async () => {
+    const { result, record, junitXml } = await runLab('runbooks/aurora-clone-backtrack.yaml', 'part3');
+    assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+    assert.equal(record.status, 'passed');
+    assert.ok(record.steps.every((s) => s.status === 'passed'));
+
+    const c = record.captures;
+    assert.equal(c.cloneChecksum, c.sourceChecksum, 'clone equals source');
+    assert.notEqual(c.repreparedChecksum, c.cloneChecksum, 're-prepared table differs');
+    assert.equal(c.restoredChecksum, c.sourceChecksum, 'second backtrack restores the original data');
+    assert.equal(c.sourceChecksumAfter, c.sourceChecksum, 'the source was not written to');
+    assert.match(String(c.beforeDrop), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.ok(Date.parse(String(c.beforeDrop)) <= Date.parse(String(c.afterDrop)), 'markers in order');
+
+    // The terminal shows the time markers, checksums and assertion results.
+    assert.match(result.stdout, new RegExp(`beforeDrop\\s+${String(c.beforeDrop).replaceAll('.', '\\.')}`));
+    assert.match(result.stdout, new RegExp(`sourceChecksum\\s+${String(c.sourceChecksum)}`));
+    assert.match(result.stdout, /✔ table-missing/);
+
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(junitXml) as {
+      testsuites: { testsuite: { '@_tests': string; '@_failures': string } };
+    };
+    assert.equal(Number(suite.testsuites.testsuite['@_tests']), record.steps.length);
+    assert.equal(Number(suite.testsuites.testsuite['@_failures']), 0);
+
+    for (const text of [result.stdout, result.stderr, JSON.stringify(record), junitXml]) {
+      assert.ok(!text.includes(PASSWORD), 'the master password never appears');
+    }
+  });
+
+  it('leaves only the source cluster behind', async () => {
+    const deadline = Date.now() + 60_000;
+    let listing = await clusters();
+    while (listing.includes('-clone') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      listing = await clusters();
+    }
+    assert.match(listing, /auroralab-mysql-cluster/);
+    assert.doesNotMatch(listing, /-clone/);
+  });
+
+  it('runs "Backtracking a Cluster" on a fresh clone and passes every assertion', async () => {
+    const { result, record } = await runLab('runbooks/aurora-backtrack.yaml', 'backtrack');
+    assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
+    assert.equal(record.status, 'passed');
+    const c = record.captures;
+    assert.notEqual(c.repreparedChecksum, c.cloneChecksum);
+    assert.equal(c.restoredChecksum, c.cloneChecksum);
+    assert.ok(record.steps.some((s) => s.id === 'table-missing' && s.status === 'passed'));
+  });
+});
