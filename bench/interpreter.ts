@@ -63,7 +63,9 @@ try {
   const median = [...perStep].sort((a, b) => a - b)[Math.floor(perStep.length / 2)]!;
   console.log(`steps: ${runbook.steps.length} (capture + assert), repeats: ${repeats}`);
   console.log(`compile: ${compileMs.toFixed(0)} ms`);
-  console.log(`run, record and journal included: median ${median.toFixed(3)} ms/step, best ${best.toFixed(3)} ms/step`);
+  console.log(
+    `run, record and journal included: median ${median.toFixed(3)} ms/step, best ${best.toFixed(3)} ms/step`,
+  );
   console.log(`budget 2 ms/step: ${median <= 2 ? 'OK' : 'OVER'}`);
 } finally {
   await rm(dir, { recursive: true, force: true });

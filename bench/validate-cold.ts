@@ -39,4 +39,6 @@ const overhead = median(validate) - median(bare);
 console.log(`runs: ${runs}`);
 console.log(`node -e 0:              median ${median(bare).toFixed(1)} ms`);
 console.log(`labrun validate (seed): median ${median(validate).toFixed(1)} ms`);
-console.log(`overhead:               ${overhead.toFixed(1)} ms (budget 300 ms) ${overhead <= 300 ? 'OK' : 'OVER'}`);
+console.log(
+  `overhead:               ${overhead.toFixed(1)} ms (budget 300 ms) ${overhead <= 300 ? 'OK' : 'OVER'}`,
+);

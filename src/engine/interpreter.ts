@@ -74,7 +74,9 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
       masked.type === 'run-started' ||
       masked.type === 'run-finished' ||
       (masked.type === 'step-finished' && masked.status === 'failed') ||
-      (masked.type !== 'step-progress' && masked.type !== 'assertion' && now - recordWrittenAt >= RECORD_REFRESH_MS)
+      (masked.type !== 'step-progress' &&
+        masked.type !== 'assertion' &&
+        now - recordWrittenAt >= RECORD_REFRESH_MS)
     ) {
       store.writeRecord(record);
       recordWrittenAt = now;

@@ -53,19 +53,15 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
   }
 
   async function sh(script: string): Promise<ShellResult> {
-    const result = await execa(
-      'bash',
-      ['-c', `${sandboxEnvLines(connection()).join('\n')}\n${script}`],
-      {
-        reject: false,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_PAGER: '',
-        },
-        extendEnv: false,
+    const result = await execa('bash', ['-c', `${sandboxEnvLines(connection()).join('\n')}\n${script}`], {
+      reject: false,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_PAGER: '',
       },
-    );
+      extendEnv: false,
+    });
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? -1 };
   }
 
