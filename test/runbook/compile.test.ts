@@ -1,9 +1,17 @@
 /** Whole runbooks: the seeds and valid fixtures compile cleanly, and extends/include assemble as documented. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRunbook } from '../../src/runbook/index.js';
 import { memoryFiles, readFromRepo, repoRoot, where } from './fixtures.js';
+
+/** `line:col` (1-based) of `offset` characters into the first line of `file` that starts with `lineStart`. */
+function lineColOf(file: string, lineStart: string, offset: number): string {
+  const lines = readFileSync(join(repoRoot, file), 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.startsWith(lineStart));
+  assert.ok(index >= 0, `${file} has a line starting with ${lineStart}`);
+  return `${index + 1}:${offset + 1}`;
+}
 
 function compileRepo(file: string) {
   return compileRunbook(file, { readFile: readFromRepo });
@@ -45,11 +53,20 @@ describe('compileRunbook', () => {
       ]);
       const create = runbook!.steps[0]!;
       assert.equal(create.span.file, 'runbooks/shared/clone.steps.yaml');
-      assert.equal(where({ span: create.span }), '8:5');
-      assert.equal(where({ span: create.spans['/params/BacktrackWindow']! }), '19:24');
+      assert.equal(
+        where({ span: create.span }),
+        lineColOf('runbooks/shared/clone.steps.yaml', '  - id: create-clone', 4),
+      );
+      assert.equal(
+        where({ span: create.spans['/params/BacktrackWindow']! }),
+        lineColOf('runbooks/shared/clone.steps.yaml', '      BacktrackWindow: ', 23),
+      );
       const checksum = runbook!.steps[5]!;
       assert.equal(checksum.span.file, 'runbooks/aurora-clone-backtrack.yaml');
-      assert.equal(where({ span: checksum.span }), '72:5');
+      assert.equal(
+        where({ span: checksum.span }),
+        lineColOf('runbooks/aurora-clone-backtrack.yaml', '  - id: checksum-clone', 4),
+      );
       assert.deepEqual(checksum.capture, { cloneChecksum: '{{result.rows.0.Checksum}}' });
       const drop = runbook!.steps.find((s) => s.id === 'reprepare')!;
       assert.equal(drop.type, 'sysbench');
@@ -80,7 +97,10 @@ describe('compileRunbook', () => {
       const clone = runbook!.connections.clone!;
       assert.equal(clone.host, '{{captures.cloneEndpoint}}');
       assert.equal(clone.port, 3306);
-      assert.equal(where({ span: clone.fieldSpans.host! }), '62:11');
+      assert.equal(
+        where({ span: clone.fieldSpans.host! }),
+        lineColOf('runbooks/aurora-clone-backtrack.yaml', '    host: "{{captures.cloneEndpoint}}"', 10),
+      );
       assert.ok(Object.keys(runbook!.sources).includes('runbooks/shared/backtrack.steps.yaml'));
     });
   });
