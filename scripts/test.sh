@@ -4,9 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-system-deps.sh
-if [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund
-fi
-npm run --silent build
+bash scripts/prepare-checkout.sh
 npx mocha "$@"

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControlPlane } from '../control/control-plane.js';
+import type { SandboxStatus } from '../index.js';
 import { ApiFault, fault } from '../control/faults.js';
 import { newUuid } from '../control/identifiers.js';
 import { CLOUDFORMATION_ACTIONS } from './cloudformation-actions.js';
@@ -31,15 +32,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export interface SandboxStatusReport {
-  clusters: Array<{
-    id: string;
-    status: string;
-    endpoint?: string;
-    instances: Array<{ id: string; status: string }>;
-    dataBytes: number;
-  }>;
-}
+/** What the daemon's status endpoint answers: the clusters part of `SandboxStatus`. */
+export type SandboxStatusReport = Pick<SandboxStatus, 'clusters'>;
 
 const SERVICES: Record<ServiceName, { version: string; actions: Record<string, ActionHandler> }> = {
   rds: { version: '2014-10-31', actions: RDS_ACTIONS },

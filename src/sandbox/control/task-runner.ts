@@ -2,7 +2,7 @@
  * Runs the slow data-plane work of an API call after the call has returned, one task at a time per cluster,
  * and keeps track of it so tests and shutdown can wait for it.
  */
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 import { describeError } from './rules.js';
 
 export class TaskRunner {

@@ -23,7 +23,7 @@ import { DataPlaneError } from './errors.js';
 import { copyDirectory, diskUsage, exists } from './fs-utils.js';
 import { hotCopy } from './hot-copy.js';
 import { installDataDirectory } from './install.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 import {
   clusterPaths,
   clustersDir,

@@ -1,6 +1,6 @@
 /**
- * Serializes work per key (a cluster id): the data plane must never start, stop, clone from or backtrack one
- * cluster's server from two tasks at once. Tasks on different keys run concurrently.
+ * Serializes work per key (a cluster id): one cluster's server is never started, stopped, copied or rewound by
+ * two tasks at once, and its API state never changed by two requests at once. Different keys run concurrently.
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
