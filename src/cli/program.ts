@@ -15,6 +15,7 @@ export interface TargetFlags {
   set: string[];
   region?: string;
   endpointUrl?: string;
+  allowDestructive?: boolean;
 }
 
 export interface RunFlags extends TargetFlags {
@@ -22,6 +23,9 @@ export interface RunFlags extends TargetFlags {
   json?: string;
   junit?: string;
 }
+
+const ALLOW_DESTRUCTIVE_HELP =
+  'turn off the destructive-step guard: allow steps that drop data or delete, backtrack or modify clusters and instances the runbook did not create or declare disposable';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -54,15 +58,17 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       )
       .option('--set <name=value>', 'set an input (repeatable)', collect, [])
       .option('--region <region>', 'AWS region')
-      .option('--endpoint-url <url>', 'send AWS API calls to this endpoint');
+      .option('--endpoint-url <url>', 'send AWS API calls to this endpoint')
+      .option('--allow-destructive', ALLOW_DESTRUCTIVE_HELP);
 
   program
     .command('validate')
     .description('check runbooks without running anything')
     .argument('<file...>', 'runbook files')
-    .action(async (files: string[]) => {
+    .option('--allow-destructive', ALLOW_DESTRUCTIVE_HELP)
+    .action(async (files: string[], flags: { allowDestructive?: boolean }) => {
       const { validateCommand } = await import('./commands/validate.js');
-      exitCode = await validateCommand(files, output);
+      exitCode = await validateCommand(files, output, flags);
     });
 
   targetOptions(

@@ -5,9 +5,12 @@
  */
 import type { Diagnostic, SourceSpan } from '../runbook/types.js';
 
-/** What went wrong, coarsely: `assertion` exits 1, `interrupted` exits 130, everything else exits 3. */
+/**
+ * What went wrong, coarsely: `assertion` exits 1, `interrupted` exits 130, everything else exits 3.
+ * `guard`: the destructive-step guard refused the step before anything was called.
+ */
 export type FailureKind =
-  'assertion' | 'timeout' | 'aws' | 'sql' | 'process' | 'template' | 'interrupted' | 'internal';
+  'assertion' | 'timeout' | 'aws' | 'sql' | 'process' | 'template' | 'guard' | 'interrupted' | 'internal';
 
 export interface AssertionResult {
   actual: unknown;

@@ -37,6 +37,11 @@ export interface RunOptions {
   defaultTimeoutMs?: number;
   /** Further values to mask everywhere, besides secret inputs and connection passwords. */
   secrets?: string[];
+  /**
+   * Refuse, before calling anything, a destructive step whose target this run did not create and the runbook
+   * does not declare disposable (see guard.ts). The CLI turns it on unless --allow-destructive is given.
+   */
+  guardDestructive?: boolean;
 }
 
 export interface RunResult {
@@ -98,6 +103,7 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
     options.defaultTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     options.inputs,
     options.env ?? { ...process.env },
+    options.guardDestructive ?? false,
   );
   const all = [...runbook.steps, ...runbook.finally];
   emit({

@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import { renderConnection } from './connection-settings.js';
 import { ConnectionPool } from './connections.js';
 import type { RunEvent } from './events.js';
+import { DestructiveGuard } from './guard.js';
 import type { Masker } from './mask.js';
 import { Renderer, type TemplateScope } from './render.js';
 
@@ -20,6 +21,8 @@ export class RunContext {
   readonly renderer: Renderer;
   readonly scope: TemplateScope;
   readonly pool: ConnectionPool;
+  /** The destructive-step guard; undefined when destructive steps are allowed. */
+  readonly guard?: DestructiveGuard;
   private readonly settings = new Map<string, ConnectionSettings>();
   private readonly resources = new Map<string, Resource>();
 
@@ -32,8 +35,10 @@ export class RunContext {
     readonly defaultTimeoutMs: number,
     inputs: Record<string, unknown>,
     env: Record<string, string | undefined>,
+    guardDestructive = false,
   ) {
     this.renderer = new Renderer(runbook.sources, () => new Date(clock.now()));
+    if (guardDestructive) this.guard = new DestructiveGuard(runbook, this.renderer);
     this.scope = { inputs: { ...inputs }, captures: {}, steps: {}, env };
     this.pool = new ConnectionPool({
       settings: async (name) => this.connectionSettings(name),

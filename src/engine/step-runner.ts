@@ -88,6 +88,13 @@ export async function runStep(
     }
   }
 
+  // The guard looks at the targets once, before the first attempt: a refused step calls nothing.
+  const guarded = run.guard?.check(step, scope);
+  if (guarded?.refusal) {
+    scope.steps[step.id] = { status: 'failed' };
+    return finish('failed', { error: guarded.refusal });
+  }
+
   for (;;) {
     attempts += 1;
     try {
@@ -100,6 +107,7 @@ export async function runStep(
       }
       Object.assign(scope.captures, captures);
       scope.steps[step.id] = { result, status: 'passed' };
+      if (guarded) run.guard?.record(guarded.creates);
       return finish('passed', { result, captures });
     } catch (thrown) {
       let error = toStepError(thrown, { span: step.span });

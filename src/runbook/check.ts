@@ -278,6 +278,13 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
     connectionSites.set(name, sites);
   }
 
+  // Disposable identifiers: rendered when a destructive step is checked, so like connection templates.
+  if (assembled.disposable) {
+    const { value, map, pointer } = assembled.disposable;
+    for (const [text, at] of strings(value, pointer))
+      checkSite({ text, map, pointer: at, allowResult: false }, steps.length, true);
+  }
+
   // Steps in run order.
   const usedConnections = new Set<string>();
   steps.forEach(({ step, raw }, index) => {

@@ -4,6 +4,7 @@
  * steps with spans) -> check (references, names, operations).
  */
 import { checkRunbook } from './check.js';
+import { checkDestructive } from './destructive.js';
 import { hasErrors, sortDiagnostics } from './diagnostic.js';
 import { Assembler, isMapping, type AssembledRunbook, type RawStep } from './expand.js';
 import type { ReadFile } from './load.js';
@@ -13,6 +14,7 @@ import type {
   CompileResult,
   CompiledStep,
   ConnectionSpec,
+  DisposableSpec,
   InputSpec,
   InputType,
   RetrySpec,
@@ -22,6 +24,11 @@ import type {
 export interface CompileOptions {
   /** Reads a file's text or bytes; defaults to the file system. */
   readFile?: ReadFile;
+  /**
+   * Apply the destructive-step guard's static check (`destructive-step` errors). The CLI turns it on for
+   * validate, plan and run unless --allow-destructive is given.
+   */
+  guardDestructive?: boolean;
 }
 
 const COMMON = new Set<string>(COMMON_STEP_KEYS);
@@ -115,6 +122,7 @@ function compileConnections(assembled: AssembledRunbook): Record<string, Connect
       port: typeof port === 'number' || typeof port === 'string' ? port : 3306,
       user: str(data.user) ?? '',
       password: str(data.password) ?? '',
+      disposable: data.disposable === true,
       span: located.map.keySpan(located.pointer),
       fieldSpans,
     };
@@ -123,6 +131,11 @@ function compileConnections(assembled: AssembledRunbook): Record<string, Connect
     connections[name] = spec;
   }
   return connections;
+}
+
+function compileDisposable(assembled: AssembledRunbook): DisposableSpec {
+  const data = assembled.disposable?.value ?? {};
+  return { clusters: strings(data.clusters) ?? [], instances: strings(data.instances) ?? [] };
 }
 
 /**
@@ -137,9 +150,14 @@ export function compileRunbook(file: string, options: CompileOptions = {}): Comp
 
   const inputs = compileInputs(assembled);
   const connections = compileConnections(assembled);
+  const disposable = compileDisposable(assembled);
   const steps = assembled.steps.map((raw) => ({ step: compileStep(raw), raw }));
   const cleanup = assembled.finally.map((raw) => ({ step: compileStep(raw), raw }));
   diagnostics.push(...checkRunbook({ assembled, inputs, connections, steps: [...steps, ...cleanup] }));
+  if (options.guardDestructive) {
+    const all = [...steps, ...cleanup].map(({ step }) => step);
+    diagnostics.push(...checkDestructive({ connections, disposable, steps: all }));
+  }
 
   const sorted = sortDiagnostics(diagnostics);
   if (hasErrors(sorted) || !assembled.name) return { diagnostics: sorted, sources: { ...assembler.sources } };
@@ -148,6 +166,7 @@ export function compileRunbook(file: string, options: CompileOptions = {}): Comp
     name: assembled.name.value,
     inputs,
     connections,
+    disposable,
     steps: steps.map(({ step }) => step),
     finally: cleanup.map(({ step }) => step),
     sources: { ...assembler.sources },

@@ -51,6 +51,8 @@ export interface AssembledRunbook {
   /** Input name -> the entries that define it, base runbook first (a child's fields override). */
   inputs: Map<string, Located<Mapping>[]>;
   connections: Map<string, Located<Mapping>>;
+  /** The `disposable` declaration of the nearest runbook in the extends chain that has one. */
+  disposable?: Located<Mapping>;
   steps: RawStep[];
   finally: RawStep[];
   includes: IncludeSite[];
@@ -281,6 +283,8 @@ export class Assembler {
           });
         }
       }
+      if (isMapping(data.disposable))
+        assembled.disposable = { value: data.disposable, map, pointer: '/disposable' };
       if ('steps' in data) stepsFrom = unit;
       if ('finally' in data) finallyFrom = unit;
     }

@@ -46,6 +46,8 @@ export type DiagnosticCode =
   | 'invalid-duration'
   | 'invalid-input-value'
   | 'missing-input'
+  /** A step that destroys data or resources the runbook did not create or declare disposable. */
+  | 'destructive-step'
   | 'usage';
 
 export interface Diagnostic {
@@ -83,9 +85,20 @@ export interface ConnectionSpec {
   user: string;
   password: string;
   database?: string;
+  /** `disposable: true`: destructive SQL and sysbench cleanup may run on it. */
+  disposable: boolean;
   span: SourceSpan;
   /** Spans of each field, keyed by field name. */
   fieldSpans: Record<string, SourceSpan>;
+}
+
+/**
+ * Clusters and instances (identifier templates, rendered at run time) that destructive AWS steps may act
+ * on besides those an earlier step of the run created.
+ */
+export interface DisposableSpec {
+  clusters: string[];
+  instances: string[];
 }
 
 export type StepTypeName = 'aws' | 'sql' | 'sysbench' | 'wait-until' | 'capture' | 'assert';
@@ -138,6 +151,7 @@ export interface CompiledRunbook {
   description?: string;
   inputs: InputSpec[];
   connections: Record<string, ConnectionSpec>;
+  disposable: DisposableSpec;
   steps: CompiledStep[];
   finally: CompiledStep[];
   /** Every file read (main file, includes, extended runbooks), by path. */

@@ -234,6 +234,73 @@ steps:
     noStackTrace(result.stderr);
   });
 
+  it('guards destructive steps: exit 2 before the run, exit 3 at run time, off with --allow-destructive', async () => {
+    const statik = await ws.write({
+      'drop-source.yaml': `name: drop-source
+connections:
+  source: { host: 127.0.0.1, user: lab }
+steps:
+  - id: drop
+    type: sql
+    connection: source
+    query: DROP TABLE sbtest1
+`,
+    });
+    const validate = await labrun(['validate', statik]);
+    assert.equal(validate.exitCode, 2);
+    assert.match(
+      validate.stderr,
+      /drop-source\.yaml:8:12: error: step "drop" runs DROP on connection "source", which is not disposable/,
+    );
+    assert.match(validate.stderr, /hint: mark the connection `disposable: true` .*--allow-destructive/);
+    const run = await labrun(['run', statik, '--runs-dir', join(ws.dir, 'runs')]);
+    assert.equal(run.exitCode, 2);
+    assert.match(run.stderr, /drop-source\.yaml:8:12/);
+    const allowed = await labrun(['validate', '--allow-destructive', statik]);
+    assert.equal(allowed.exitCode, 0, allowed.stderr);
+    assert.match(allowed.stderr, /--allow-destructive: the destructive-step guard is off/);
+
+    server.handle('BacktrackDBCluster', (request) => ({
+      result: `<DBClusterIdentifier>${request.params.DBClusterIdentifier}</DBClusterIdentifier><Status>PENDING</Status>`,
+    }));
+    const dynamic = await ws.write({
+      'backtrack-source.yaml': `name: backtrack-source
+inputs:
+  clusterName: { default: lab-cluster }
+steps:
+  - id: backtrack
+    type: aws
+    operation: BacktrackDBCluster
+    params: { DBClusterIdentifier: "{{inputs.clusterName}}", BacktrackTo: "2026-01-01T00:00:00Z" }
+`,
+    });
+    const common = [
+      '--endpoint-url',
+      server.endpoint,
+      '--region',
+      'us-east-1',
+      '--runs-dir',
+      join(ws.dir, 'runs'),
+    ];
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret' };
+    const before = server.requests.length;
+    const refused = await labrun(['run', dynamic, ...common], { env });
+    assert.equal(refused.exitCode, 3, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /backtrack-source\.yaml:8:36: step backtrack: refused to call BacktrackDBCluster on cluster "lab-cluster": this run did not create it/,
+    );
+    assert.equal(server.requests.length, before, 'nothing reached the server');
+    noStackTrace(refused.stderr);
+    const forced = await labrun(['run', dynamic, '--allow-destructive', ...common], { env });
+    assert.equal(forced.exitCode, 0, forced.stderr);
+    assert.match(forced.stderr, /--allow-destructive: the destructive-step guard is off/);
+    assert.deepEqual(
+      server.requests.slice(before).map((r) => [r.action, r.params.DBClusterIdentifier]),
+      [['BacktrackDBCluster', 'lab-cluster']],
+    );
+  });
+
   it('exits 3 when a step fails, with the AWS error code and a position', async () => {
     server.handle('DescribeDBClusters', () => ({
       error: { status: 404, code: 'DBClusterNotFoundFault', message: 'DBCluster nosuch not found.' },

@@ -25,7 +25,12 @@ describe('invalid runbooks (golden diagnostics)', () => {
     const golden = join(repoRoot, directory, name.replace(/\.yaml$/, '.err'));
 
     it(name.replace(/\.yaml$/, ''), () => {
-      const result = compileRunbook(file, { readFile: readFromRepo });
+      // The destructive-step guard (on in the CLI) is checked only by the destructive-* cases, so the other
+      // golden files show just the mistake each one is about.
+      const result = compileRunbook(file, {
+        readFile: readFromRepo,
+        guardDestructive: name.startsWith('destructive-'),
+      });
       assert.equal(result.runbook, undefined, 'an invalid runbook must not compile');
       assert.ok(result.diagnostics.length > 0, 'expected at least one diagnostic');
       for (const d of result.diagnostics) {

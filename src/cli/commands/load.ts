@@ -4,9 +4,22 @@ import type { CompiledRunbook } from '../../runbook/types.js';
 import { CliExit, EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-export async function loadRunbook(file: string, output: Output): Promise<CompiledRunbook> {
-  const { runbook, diagnostics } = await compileRunbook(file);
+export async function loadRunbook(
+  file: string,
+  output: Output,
+  options: { allowDestructive?: boolean } = {},
+): Promise<CompiledRunbook> {
+  const { runbook, diagnostics } = await compileRunbook(file, {
+    guardDestructive: !options.allowDestructive,
+  });
   if (diagnostics.length > 0) output.err(formatDiagnostics(diagnostics));
   if (!runbook || diagnostics.some((d) => d.severity === 'error')) throw new CliExit(EXIT.usage);
   return runbook;
+}
+
+/** Said once per command when --allow-destructive turns the guard off. */
+export function warnGuardOff(output: Output): void {
+  output.err(
+    `labrun: ${output.color.yellow('--allow-destructive')}: the destructive-step guard is off; steps may drop data and delete, backtrack or modify clusters and instances the runbook did not create or declare disposable`,
+  );
 }

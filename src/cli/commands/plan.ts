@@ -5,10 +5,11 @@ import { EXIT } from '../exit-codes.js';
 import { inline, type Output } from '../output.js';
 import type { TargetFlags } from '../program.js';
 import { parseSets, resolveTarget } from '../target.js';
-import { loadRunbook } from './load.js';
+import { loadRunbook, warnGuardOff } from './load.js';
 
 export async function planCommand(file: string, flags: TargetFlags, output: Output): Promise<number> {
-  const runbook = await loadRunbook(file, output);
+  if (flags.allowDestructive) warnGuardOff(output);
+  const runbook = await loadRunbook(file, output, { allowDestructive: flags.allowDestructive });
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: false });
   const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });

@@ -13,10 +13,11 @@ import type { RunFlags } from '../program.js';
 import { createProgress } from '../progress.js';
 import { printSummary } from '../summary.js';
 import { parseSets, resolveTarget } from '../target.js';
-import { loadRunbook } from './load.js';
+import { loadRunbook, warnGuardOff } from './load.js';
 
 export async function runCommand(file: string, flags: RunFlags, output: Output): Promise<number> {
-  const runbook = await loadRunbook(file, output);
+  if (flags.allowDestructive) warnGuardOff(output);
+  const runbook = await loadRunbook(file, output, { allowDestructive: flags.allowDestructive });
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: true });
   try {
@@ -45,6 +46,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
         onEvent: progress.listener,
         env: target.env,
         secrets: target.secrets,
+        guardDestructive: !flags.allowDestructive,
       });
     } finally {
       progress.stop();

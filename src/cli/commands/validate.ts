@@ -2,11 +2,17 @@
 import { compileRunbook, formatDiagnostics } from '../../runbook/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { warnGuardOff } from './load.js';
 
-export async function validateCommand(files: string[], output: Output): Promise<number> {
+export async function validateCommand(
+  files: string[],
+  output: Output,
+  flags: { allowDestructive?: boolean } = {},
+): Promise<number> {
   let invalid = 0;
+  if (flags.allowDestructive) warnGuardOff(output);
   for (const file of files) {
-    const { diagnostics } = await compileRunbook(file);
+    const { diagnostics } = await compileRunbook(file, { guardDestructive: !flags.allowDestructive });
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (diagnostics.length > 0) output.err(formatDiagnostics(diagnostics));
     if (errors.length > 0) {

@@ -106,6 +106,16 @@ export function buildRunbookSchema(): JsonSchema {
             propertyNames: { $ref: '#/$defs/connectionName' },
             additionalProperties: { $ref: '#/$defs/connection' },
           },
+          disposable: {
+            type: 'object',
+            description:
+              'Clusters and instances (identifiers, templates allowed) that destructive aws steps may act on besides those the run creates.',
+            properties: {
+              clusters: { type: 'array', items: { type: 'string', minLength: 1 } },
+              instances: { type: 'array', items: { type: 'string', minLength: 1 } },
+            },
+            additionalProperties: false,
+          },
           steps: { $ref: '#/$defs/stepList', minItems: 1 },
           finally: { $ref: '#/$defs/stepList' },
         },
@@ -154,6 +164,12 @@ export function buildRunbookSchema(): JsonSchema {
           user: { type: 'string', minLength: 1 },
           password: { type: 'string' },
           database: { type: 'string' },
+          disposable: {
+            type: 'boolean',
+            default: false,
+            description:
+              'true: destructive SQL (DROP, TRUNCATE, DELETE, ALTER ...) and sysbench cleanup may run here.',
+          },
         },
         required: ['host', 'user'],
         additionalProperties: false,

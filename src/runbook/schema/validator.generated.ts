@@ -45,6 +45,16 @@ const schema31 = {
           propertyNames: { $ref: '#/$defs/connectionName' },
           additionalProperties: { $ref: '#/$defs/connection' },
         },
+        disposable: {
+          type: 'object',
+          description:
+            'Clusters and instances (identifiers, templates allowed) that destructive aws steps may act on besides those the run creates.',
+          properties: {
+            clusters: { type: 'array', items: { type: 'string', minLength: 1 } },
+            instances: { type: 'array', items: { type: 'string', minLength: 1 } },
+          },
+          additionalProperties: false,
+        },
         steps: { $ref: '#/$defs/stepList', minItems: 1 },
         finally: { $ref: '#/$defs/stepList' },
       },
@@ -93,6 +103,12 @@ const schema31 = {
         user: { type: 'string', minLength: 1 },
         password: { type: 'string' },
         database: { type: 'string' },
+        disposable: {
+          type: 'boolean',
+          default: false,
+          description:
+            'true: destructive SQL (DROP, TRUNCATE, DELETE, ALTER ...) and sysbench cleanup may run here.',
+        },
       },
       required: ['host', 'user'],
       additionalProperties: false,
@@ -4948,6 +4964,16 @@ const schema59 = {
       propertyNames: { $ref: '#/$defs/connectionName' },
       additionalProperties: { $ref: '#/$defs/connection' },
     },
+    disposable: {
+      type: 'object',
+      description:
+        'Clusters and instances (identifiers, templates allowed) that destructive aws steps may act on besides those the run creates.',
+      properties: {
+        clusters: { type: 'array', items: { type: 'string', minLength: 1 } },
+        instances: { type: 'array', items: { type: 'string', minLength: 1 } },
+      },
+      additionalProperties: false,
+    },
     steps: { $ref: '#/$defs/stepList', minItems: 1 },
     finally: { $ref: '#/$defs/stepList' },
   },
@@ -4976,6 +5002,12 @@ const schema63 = {
     user: { type: 'string', minLength: 1 },
     password: { type: 'string' },
     database: { type: 'string' },
+    disposable: {
+      type: 'boolean',
+      default: false,
+      description:
+        'true: destructive SQL (DROP, TRUNCATE, DELETE, ALTER ...) and sysbench cleanup may run here.',
+    },
   },
   required: ['host', 'user'],
   additionalProperties: false,
@@ -5676,7 +5708,8 @@ function validate37(
                 key6 === 'port' ||
                 key6 === 'user' ||
                 key6 === 'password' ||
-                key6 === 'database'
+                key6 === 'database' ||
+                key6 === 'disposable'
               )) {
                 const err31 = {
                   instancePath:
@@ -5862,8 +5895,33 @@ function validate37(
                 errors++;
               }
             }
+            if (data14.disposable !== undefined) {
+              let data20 = data14.disposable;
+              if (typeof data20 !== 'boolean') {
+                const err39 = {
+                  instancePath:
+                    instancePath +
+                    '/connections/' +
+                    key5.replace(/~/g, '~0').replace(/\//g, '~1') +
+                    '/disposable',
+                  schemaPath: '#/$defs/connection/properties/disposable/type',
+                  keyword: 'type',
+                  params: { type: 'boolean' },
+                  message: 'must be boolean',
+                  schema: schema63.properties.disposable.type,
+                  parentSchema: schema63.properties.disposable,
+                  data: data20,
+                };
+                if (vErrors === null) {
+                  vErrors = [err39];
+                } else {
+                  vErrors.push(err39);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err39 = {
+            const err40 = {
               instancePath: instancePath + '/connections/' + key5.replace(/~/g, '~0').replace(/\//g, '~1'),
               schemaPath: '#/$defs/connection/type',
               keyword: 'type',
@@ -5874,15 +5932,15 @@ function validate37(
               data: data14,
             };
             if (vErrors === null) {
-              vErrors = [err39];
+              vErrors = [err40];
             } else {
-              vErrors.push(err39);
+              vErrors.push(err40);
             }
             errors++;
           }
         }
       } else {
-        const err40 = {
+        const err41 = {
           instancePath: instancePath + '/connections',
           schemaPath: '#/properties/connections/type',
           keyword: 'type',
@@ -5893,17 +5951,185 @@ function validate37(
           data: data13,
         };
         if (vErrors === null) {
-          vErrors = [err40];
+          vErrors = [err41];
         } else {
-          vErrors.push(err40);
+          vErrors.push(err41);
+        }
+        errors++;
+      }
+    }
+    if (data.disposable !== undefined) {
+      let data21 = data.disposable;
+      if (data21 && typeof data21 == 'object' && !Array.isArray(data21)) {
+        for (const key7 in data21) {
+          if (!(key7 === 'clusters' || key7 === 'instances')) {
+            const err42 = {
+              instancePath: instancePath + '/disposable',
+              schemaPath: '#/properties/disposable/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key7 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema59.properties.disposable,
+              data: data21,
+            };
+            if (vErrors === null) {
+              vErrors = [err42];
+            } else {
+              vErrors.push(err42);
+            }
+            errors++;
+          }
+        }
+        if (data21.clusters !== undefined) {
+          let data22 = data21.clusters;
+          if (Array.isArray(data22)) {
+            const len0 = data22.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+              let data23 = data22[i0];
+              if (typeof data23 === 'string') {
+                if (func1(data23) < 1) {
+                  const err43 = {
+                    instancePath: instancePath + '/disposable/clusters/' + i0,
+                    schemaPath: '#/properties/disposable/properties/clusters/items/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema59.properties.disposable.properties.clusters.items,
+                    data: data23,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err43];
+                  } else {
+                    vErrors.push(err43);
+                  }
+                  errors++;
+                }
+              } else {
+                const err44 = {
+                  instancePath: instancePath + '/disposable/clusters/' + i0,
+                  schemaPath: '#/properties/disposable/properties/clusters/items/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema59.properties.disposable.properties.clusters.items.type,
+                  parentSchema: schema59.properties.disposable.properties.clusters.items,
+                  data: data23,
+                };
+                if (vErrors === null) {
+                  vErrors = [err44];
+                } else {
+                  vErrors.push(err44);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err45 = {
+              instancePath: instancePath + '/disposable/clusters',
+              schemaPath: '#/properties/disposable/properties/clusters/type',
+              keyword: 'type',
+              params: { type: 'array' },
+              message: 'must be array',
+              schema: schema59.properties.disposable.properties.clusters.type,
+              parentSchema: schema59.properties.disposable.properties.clusters,
+              data: data22,
+            };
+            if (vErrors === null) {
+              vErrors = [err45];
+            } else {
+              vErrors.push(err45);
+            }
+            errors++;
+          }
+        }
+        if (data21.instances !== undefined) {
+          let data24 = data21.instances;
+          if (Array.isArray(data24)) {
+            const len1 = data24.length;
+            for (let i1 = 0; i1 < len1; i1++) {
+              let data25 = data24[i1];
+              if (typeof data25 === 'string') {
+                if (func1(data25) < 1) {
+                  const err46 = {
+                    instancePath: instancePath + '/disposable/instances/' + i1,
+                    schemaPath: '#/properties/disposable/properties/instances/items/minLength',
+                    keyword: 'minLength',
+                    params: { limit: 1 },
+                    message: 'must NOT have fewer than 1 characters',
+                    schema: 1,
+                    parentSchema: schema59.properties.disposable.properties.instances.items,
+                    data: data25,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err46];
+                  } else {
+                    vErrors.push(err46);
+                  }
+                  errors++;
+                }
+              } else {
+                const err47 = {
+                  instancePath: instancePath + '/disposable/instances/' + i1,
+                  schemaPath: '#/properties/disposable/properties/instances/items/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema59.properties.disposable.properties.instances.items.type,
+                  parentSchema: schema59.properties.disposable.properties.instances.items,
+                  data: data25,
+                };
+                if (vErrors === null) {
+                  vErrors = [err47];
+                } else {
+                  vErrors.push(err47);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err48 = {
+              instancePath: instancePath + '/disposable/instances',
+              schemaPath: '#/properties/disposable/properties/instances/type',
+              keyword: 'type',
+              params: { type: 'array' },
+              message: 'must be array',
+              schema: schema59.properties.disposable.properties.instances.type,
+              parentSchema: schema59.properties.disposable.properties.instances,
+              data: data24,
+            };
+            if (vErrors === null) {
+              vErrors = [err48];
+            } else {
+              vErrors.push(err48);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err49 = {
+          instancePath: instancePath + '/disposable',
+          schemaPath: '#/properties/disposable/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema59.properties.disposable.type,
+          parentSchema: schema59.properties.disposable,
+          data: data21,
+        };
+        if (vErrors === null) {
+          vErrors = [err49];
+        } else {
+          vErrors.push(err49);
         }
         errors++;
       }
     }
     if (data.steps !== undefined) {
-      let data20 = data.steps;
+      let data26 = data.steps;
       if (
-        !validate22(data20, {
+        !validate22(data26, {
           instancePath: instancePath + '/steps',
           parentData: data,
           parentDataProperty: 'steps',
@@ -5914,9 +6140,9 @@ function validate37(
         vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
-      if (Array.isArray(data20)) {
-        if (data20.length < 1) {
-          const err41 = {
+      if (Array.isArray(data26)) {
+        if (data26.length < 1) {
+          const err50 = {
             instancePath: instancePath + '/steps',
             schemaPath: '#/properties/steps/minItems',
             keyword: 'minItems',
@@ -5924,12 +6150,12 @@ function validate37(
             message: 'must NOT have fewer than 1 items',
             schema: 1,
             parentSchema: schema59.properties.steps,
-            data: data20,
+            data: data26,
           };
           if (vErrors === null) {
-            vErrors = [err41];
+            vErrors = [err50];
           } else {
-            vErrors.push(err41);
+            vErrors.push(err50);
           }
           errors++;
         }
@@ -5950,7 +6176,7 @@ function validate37(
       }
     }
   } else {
-    const err42 = {
+    const err51 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -5961,9 +6187,9 @@ function validate37(
       data,
     };
     if (vErrors === null) {
-      vErrors = [err42];
+      vErrors = [err51];
     } else {
-      vErrors.push(err42);
+      vErrors.push(err51);
     }
     errors++;
   }

@@ -1,0 +1,129 @@
+/**
+ * The destructive-step guard, run-time half. Before a step that drops data (destructive SQL, sysbench
+ * cleanup) or deletes, rewinds or changes a cluster or instance runs, its rendered target is checked: a
+ * connection must be `disposable: true`; a cluster or instance must have been created by an earlier step of
+ * this run (CreateDBCluster, RestoreDBClusterToPointInTime, CreateDBInstance, ...) or be listed under the
+ * runbook's `disposable`. Otherwise the step fails before anything is called. The static half, for targets
+ * known before the run, is src/runbook/destructive.ts.
+ */
+import {
+  CREATING_AWS_OPERATIONS,
+  DESTRUCTIVE_AWS_OPERATIONS,
+  DESTRUCTIVE_SYSBENCH_COMMANDS,
+  destructiveSqlVerb,
+  guardedBodies,
+  GUARD_HINT,
+  type ResourceKind,
+} from '../runbook/destructive.js';
+import { renderTemplate } from '../runbook/index.js';
+import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
+import { StepError } from './errors.js';
+import { fieldAt, spanAt, type Renderer, type TemplateScope } from './render.js';
+
+export const REFUSED_CODE = 'DestructiveStepRefused';
+
+/** What a step will create if it passes, to be recorded with `created`. */
+export interface Creation {
+  kind: ResourceKind;
+  id: string;
+}
+
+export class DestructiveGuard {
+  private readonly created: Record<ResourceKind, Set<string>> = { cluster: new Set(), instance: new Set() };
+
+  constructor(
+    private readonly runbook: CompiledRunbook,
+    private readonly renderer: Renderer,
+  ) {}
+
+  /**
+   * Checks a step against the scope it is about to run with. Returns the StepError that refuses it, or the
+   * resources it creates (to pass to `created` once it has passed).
+   */
+  check(step: CompiledStep, scope: TemplateScope): { refusal?: StepError; creates: Creation[] } {
+    const creates: Creation[] = [];
+    for (const { base, type, body } of guardedBodies(step)) {
+      const render = (key: string): unknown => {
+        const pointer = `${base}/${key}`;
+        const value = fieldAt(step, pointer);
+        if (value === undefined) return undefined;
+        try {
+          return this.renderer.deep(step, value, pointer, scope);
+        } catch {
+          // The executor renders it too and reports the template error in its own words.
+          return undefined;
+        }
+      };
+      if (type === 'sql' || type === 'sysbench') {
+        const name = String(body.connection);
+        if (this.runbook.connections[name]?.disposable !== false) continue;
+        let what: string | undefined;
+        if (type === 'sql') {
+          const query = render('query');
+          what = typeof query === 'string' ? destructiveSqlVerb(query) : undefined;
+        } else {
+          const command = render('command');
+          what =
+            typeof command === 'string' && DESTRUCTIVE_SYSBENCH_COMMANDS.has(command)
+              ? `sysbench ${command}`
+              : undefined;
+        }
+        if (what === undefined) continue;
+        const pointer = `${base}/${type === 'sql' ? 'query' : 'command'}`;
+        return {
+          creates,
+          refusal: new StepError(
+            `refused to run ${what} on connection "${name}", which is not disposable; nothing was run`,
+            { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, pointer), hint: GUARD_HINT },
+          ),
+        };
+      }
+      if (body.service !== undefined && body.service !== 'rds') continue;
+      const operation = String(body.operation);
+      const creating = CREATING_AWS_OPERATIONS[operation];
+      if (creating) {
+        const id = render(`params/${creating.param}`);
+        if (typeof id === 'string') creates.push({ kind: creating.kind, id });
+        continue;
+      }
+      const destructive = DESTRUCTIVE_AWS_OPERATIONS[operation];
+      if (!destructive) continue;
+      const id = render(`params/${destructive.param}`);
+      if (typeof id !== 'string' || id === '') continue;
+      if (this.created[destructive.kind].has(id) || this.declared(destructive.kind, scope).has(id)) continue;
+      return {
+        creates,
+        refusal: new StepError(
+          `refused to call ${operation} on ${destructive.kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
+          {
+            code: REFUSED_CODE,
+            kind: 'guard',
+            span: spanAt(step, `${base}/params/${destructive.param}`),
+            hint: `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
+          },
+        ),
+      };
+    }
+    return { creates };
+  }
+
+  /** Records what a passed step created. */
+  record(creations: Creation[]): void {
+    for (const { kind, id } of creations) this.created[kind].add(id);
+  }
+
+  /** The runbook's `disposable` identifiers of one kind, rendered now; one that cannot be rendered yet is left out. */
+  private declared(kind: ResourceKind, scope: TemplateScope): Set<string> {
+    const list = kind === 'cluster' ? this.runbook.disposable.clusters : this.runbook.disposable.instances;
+    const out = new Set<string>();
+    for (const template of list) {
+      try {
+        const value = renderTemplate(template, scope);
+        if (typeof value === 'string' || typeof value === 'number') out.add(String(value));
+      } catch {
+        // Not renderable yet (a capture not made): it matches nothing.
+      }
+    }
+    return out;
+  }
+}
