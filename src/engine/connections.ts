@@ -19,6 +19,21 @@ const CONNECTION_GONE = new Set([
   'ER_CLIENT_INTERACTION_TIMEOUT',
 ]);
 
+/**
+ * Whether a statement's error means the connection was lost while it ran (the server restarted, the network
+ * dropped it). The statement may or may not have taken effect; only the caller knows whether it is safe to
+ * send it again (the next `run` reconnects).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CONNECTION_GONE.has(code) && !isConnectFailure(error);
+}
+
+/** A failure to open a connection (the statement was never sent); see `ensure`. */
+function isConnectFailure(error: unknown): boolean {
+  return error instanceof StepError && error.message.startsWith('cannot connect to ');
+}
+
 export interface ConnectionPoolOptions {
   /** Renders a named connection's templates (at first use, so captures made earlier are available). */
   settings(name: string): Promise<ConnectionSettings>;

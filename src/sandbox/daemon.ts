@@ -5,9 +5,13 @@
  * `<home>/daemon.log`; SIGTERM or SIGINT stops every server it started and exits 0.
  *
  *   node dist/sandbox/daemon.js --home H --port P [--table-size N] [--host-base 127.0.1.1] [--region R]
+ *                               [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42]
+ *
+ * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections.
  */
 import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseFaultSpec, type FaultSpec } from './api/fault-injection.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { ControlPlane } from './control/control-plane.js';
 import {
@@ -28,6 +32,7 @@ interface DaemonArgs {
   hostBase: string;
   region: string;
   transitionDelayMs: number;
+  faults?: FaultSpec;
 }
 
 function parseDaemonArgs(argv: string[]): DaemonArgs {
@@ -40,6 +45,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
       'host-base': { type: 'string', default: '127.0.1.1' },
       region: { type: 'string', default: SANDBOX_REGION },
       'transition-delay-ms': { type: 'string', default: '0' },
+      faults: { type: 'string' },
     },
     strict: true,
   });
@@ -57,6 +63,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
     hostBase: values['host-base'],
     region: values.region,
     transitionDelayMs: number('transition-delay-ms', values['transition-delay-ms'], 0, 600_000),
+    ...(values.faults ? { faults: parseFaultSpec(values.faults) } : {}),
   };
 }
 
@@ -125,8 +132,9 @@ async function main(): Promise<number> {
   process.on('unhandledRejection', onCrash);
 
   try {
-    server = await startApiServer({ control, port: args.port, log });
+    server = await startApiServer({ control, port: args.port, log, faults: args.faults });
     log(`API listening on ${server.url}`);
+    if (args.faults) log(`injecting faults: ${JSON.stringify(args.faults)}`);
     progress('Restoring the sandbox state');
     await control.resume();
     await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import mysql from 'mysql2/promise';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
@@ -188,5 +189,90 @@ steps:
     assert.match(slow!.error!.message, /timed out after 500ms/);
     assert.equal(next!.status, 'skipped');
     assert.equal(record.exitCode, 3);
+  });
+
+  /**
+   * Kills the connection of the first statement matching `marker` as soon as it runs, and reports how many
+   * distinct executions of it it saw until `stop()`.
+   */
+  async function killFirst(marker: string): Promise<{ stop(): Promise<{ killed: number; runs: number }> }> {
+    const admin = await mysql.createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: db.database,
+    });
+    const seen = new Set<string>();
+    let killed = 0;
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const [rows] = await admin.query(
+          'SELECT ID AS id, QUERY_ID AS q FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()',
+          [`%${marker}%`],
+        );
+        for (const row of rows as Array<{ id: number; q: number }>) {
+          seen.add(`${row.id}/${row.q}`);
+          if (killed === 0) {
+            killed += 1;
+            await admin.query(`KILL CONNECTION ${Number(row.id)}`);
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        await loop;
+        await admin.end();
+        return { killed, runs: seen.size };
+      },
+    };
+  }
+
+  it('sends a read once more on a fresh connection when the connection is lost while it runs', async () => {
+    const killer = await killFirst('lost-read-marker');
+    const { record } = await ws.run(
+      `${header('sql-lost-read')}
+steps:
+  - id: read
+    type: sql
+    connection: db
+    query: SELECT SLEEP(1) AS slept, 'lost-read-marker' AS marker
+`,
+      { set },
+    );
+    const { killed, runs } = await killer.stop();
+    assert.equal(killed, 1, 'the first execution was killed');
+    assert.equal(runs, 2, 'the read ran a second time');
+    assert.equal(record.steps[0]!.status, 'passed', record.steps[0]!.error?.message);
+    assert.equal((record.steps[0]!.result as { rows: Array<{ slept: number }> }).rows[0]!.slept, 0);
+  });
+
+  it('does not send a write again when the connection is lost while it runs', async () => {
+    const killer = await killFirst('lost-write-marker');
+    const { record } = await ws.run(
+      `${header('sql-lost-write')}
+steps:
+  - id: table
+    type: sql
+    connection: db
+    query: CREATE TABLE lost_write (note VARCHAR(40))
+  - id: write
+    type: sql
+    connection: db
+    query: INSERT INTO lost_write SELECT CONCAT('lost-write-marker', SLEEP(1))
+`,
+      { set },
+    );
+    const { killed, runs } = await killer.stop();
+    assert.equal(killed, 1);
+    assert.equal(runs, 1, 'the write ran once only');
+    const write = record.steps[1]!;
+    assert.equal(write.status, 'failed');
+    assert.equal(record.exitCode, 3);
+    assert.match(write.error!.message, /may or may not have taken effect, so it was not retried/);
   });
 });

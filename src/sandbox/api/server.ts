@@ -4,6 +4,9 @@
  * Every answer is XML with an `x-amzn-RequestId`, including errors; nothing a client sends can crash it.
  *
  * It also serves `GET /labrun/status` (JSON), which the entry points use to report data sizes.
+ *
+ * With `faults` (tests only) it injects throttling, 5xx answers and dropped connections into API requests
+ * before they reach a handler, so a faulted request has no effect (see fault-injection.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +15,7 @@ import type { SandboxStatus } from '../index.js';
 import { ApiFault, fault } from '../control/faults.js';
 import { newUuid } from '../control/identifiers.js';
 import { CLOUDFORMATION_ACTIONS } from './cloudformation-actions.js';
+import { FaultInjector, parseFaultSpec, type FaultSpec } from './fault-injection.js';
 import { QueryParams } from './query-params.js';
 import { RDS_ACTIONS, type ActionHandler } from './rds-actions.js';
 import { errorXml, successXml, type ServiceName } from './xml-response.js';
@@ -23,12 +27,16 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   port: number;
   log?: (line: string) => void;
+  /** Faults to inject, as a spec string (`throttle=0.2,error5xx=0.1,drop=0.05,seed=42`) or parsed. */
+  faults?: string | FaultSpec;
 }
 
 export interface ApiServer {
   /** e.g. http://127.0.0.1:7306 */
   url: string;
   port: number;
+  /** How many API requests arrived and how many of them were faulted (all zero without `faults`). */
+  faultCounts: FaultInjector['counts'];
   close(): Promise<void>;
 }
 
@@ -46,8 +54,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? (() => undefined);
   const host = options.host ?? '127.0.0.1';
   if (!host.startsWith('127.')) throw new Error(`The sandbox API only listens on loopback, not on ${host}`);
+  const injector = new FaultInjector(
+    typeof options.faults === 'string'
+      ? parseFaultSpec(options.faults)
+      : (options.faults ?? parseFaultSpec('')),
+  );
   const server = createServer((request, response) => {
-    handle(options.control, request, response, log).catch((error: unknown) => {
+    handle(options.control, request, response, log, injector).catch((error: unknown) => {
       log(`request handling failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (response.headersSent) {
         response.end();
@@ -72,6 +85,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${host}:${port}`,
     port,
+    faultCounts: injector.counts,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -85,6 +99,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   log: (line: string) => void,
+  injector: FaultInjector,
 ): Promise<void> {
   const requestId = newUuid();
   const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -96,6 +111,34 @@ async function handle(
   let service: ServiceName = 'rds';
   try {
     const body = await readBody(request);
+    // Decided before parsing or dispatching: a faulted request never reaches a handler.
+    const decision = injector.next();
+    if (decision.kind !== 'none')
+      log(`fault: ${decision.kind === 'error5xx' ? decision.code : decision.kind}`);
+    if (decision.kind === 'drop') {
+      request.socket.destroy();
+      return;
+    }
+    if (decision.kind === 'throttle') {
+      const throttled = new ApiFault('Throttling', 'Rate exceeded');
+      send(
+        response,
+        throttled.httpStatus,
+        requestId,
+        errorXml(guessService(body, url), throttled, requestId),
+      );
+      return;
+    }
+    if (decision.kind === 'error5xx') {
+      const failure = new ApiFault(
+        decision.code,
+        decision.code === 'InternalFailure'
+          ? 'The request processing has failed because of an unknown error (injected fault).'
+          : 'The service is unavailable. Please try again later (injected fault).',
+      );
+      send(response, failure.httpStatus, requestId, errorXml(guessService(body, url), failure, requestId));
+      return;
+    }
     const params = QueryParams.fromSearchParams(url.searchParams, new URLSearchParams(body));
     const action = params.string('Action');
     if (!action) throw fault('MissingAction', 'The request must contain the parameter Action.');
@@ -133,6 +176,12 @@ function pickService(
   if (action in SERVICES.rds.actions) return 'rds';
   if (action in SERVICES.cloudformation.actions) return 'cloudformation';
   return undefined;
+}
+
+/** The service a faulted request was for, so its error envelope carries the right namespace. */
+function guessService(body: string, url: URL): ServiceName {
+  const version = new URLSearchParams(body).get('Version') ?? url.searchParams.get('Version');
+  return version === SERVICES.cloudformation.version ? 'cloudformation' : 'rds';
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -14,6 +14,9 @@ export const FAULTS = {
   InvalidQueryParameter: 400,
   MalformedQueryString: 400,
   InternalFailure: 500,
+  ServiceUnavailable: 503,
+  // Only injected (fault-injection.ts); the SDKs classify this code as throttling.
+  Throttling: 400,
   // RDS.
   DBClusterNotFoundFault: 404,
   DBClusterAlreadyExistsFault: 400,

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection, SandboxOptions, SandboxStatus, SandboxUpOptions } from '../index.js';
+import { parseFaultSpec } from '../api/fault-injection.js';
 import type { SandboxStatusReport } from '../api/server.js';
 import {
   daemonPaths,
@@ -179,6 +180,15 @@ function spawnDaemon(home: string, opts: SandboxUpOptions): { pid: number; exite
     throw new SandboxError(`Invalid table size ${tableSize}: it must be a positive integer`);
   }
   const hostBase = opts.hostBase ?? process.env.LABRUN_SANDBOX_HOST_BASE ?? '127.0.1.1';
+  // Tests inject API faults into a sandbox they start, e.g. LABRUN_SANDBOX_FAULTS=throttle=0.1,seed=7.
+  const faults = process.env.LABRUN_SANDBOX_FAULTS ?? '';
+  if (faults !== '') {
+    try {
+      parseFaultSpec(faults);
+    } catch (error) {
+      throw new SandboxError(`LABRUN_SANDBOX_FAULTS: ${(error as Error).message}`);
+    }
+  }
   const args = [
     ...daemonEntry(),
     '--home',
@@ -189,6 +199,7 @@ function spawnDaemon(home: string, opts: SandboxUpOptions): { pid: number; exite
     String(tableSize),
     '--host-base',
     hostBase,
+    ...(faults !== '' ? ['--faults', faults] : []),
   ];
   const logFd = openSync(daemonPaths(home).log, 'a');
   try {

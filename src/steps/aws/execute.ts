@@ -1,6 +1,11 @@
 /**
  * The `aws` step: one AWS SDK v3 command, `new <Operation>Command(params)`, sent through a client built from
  * the run's settings. The SDK is imported on first use so that validating a runbook never loads it.
+ *
+ * Transient errors are retried by the SDK (exponential backoff with full jitter), but only as far as that is
+ * safe: idempotent operations (Describe*, List*, Get*, Delete*) retry throttling, 5xx answers and lost
+ * connections; every other operation retries only failures that prove the request had no effect (see
+ * `retryStrategyFor`).
  */
 import { StepError } from '../../engine/errors.js';
 import { toPlain } from '../../engine/plain.js';
@@ -23,6 +28,21 @@ type SdkModule = Record<string, unknown>;
 type CommandClass = new (input: unknown) => { schema?: unknown };
 
 const READ_ONLY = /^(Describe|List|Get|Validate|Estimate)/;
+/**
+ * Operations that can be sent again without changing the outcome. Describe/List/Get only read. A Delete of a
+ * named resource is idempotent in effect: if an attempt whose answer was lost did delete, the repeat cannot
+ * delete anything else; it gets `...NotFound` or "already being deleted" (`Invalid...State`), which is
+ * what the lab's cleanup steps expect and handle. Retrying deletes is what lets cleanup survive a transient failure.
+ */
+const IDEMPOTENT = /^(Describe|List|Get|Delete)/;
+/** Attempts per idempotent call (first one included) unless the run sets `maxAttempts`. */
+const IDEMPOTENT_MAX_ATTEMPTS = 6;
+
+export type CallKind = 'idempotent' | 'non-idempotent';
+
+export function callKind(operation: string): CallKind {
+  return IDEMPOTENT.test(operation) ? 'idempotent' : 'non-idempotent';
+}
 
 export const awsStep = {
   type: 'aws',
@@ -62,9 +82,10 @@ export async function runAws(ctx: StepContext, base: string): Promise<unknown> {
     });
   }
   const params = await shapeParams(rendered, new (Command as CommandClass)({}).schema, ctx, `${base}/params`);
+  const kind = callKind(operation);
   const client = await ctx.resource(
-    `aws:${service}`,
-    () => createClient(sdk, service, ctx.aws),
+    `aws:${service}:${kind}`,
+    () => createClient(sdk, service, ctx.aws, kind),
     (c) => c.destroy(),
   );
   try {
@@ -91,16 +112,72 @@ async function loadSdk(service: AwsServiceName): Promise<SdkModule> {
   }
 }
 
-async function createClient(sdk: SdkModule, service: AwsServiceName, aws: AwsSettings): Promise<SdkClient> {
+async function createClient(
+  sdk: SdkModule,
+  service: AwsServiceName,
+  aws: AwsSettings,
+  kind: CallKind,
+): Promise<SdkClient> {
   const name = service === 'rds' ? 'RDSClient' : 'CloudFormationClient';
   const Client = sdk[name] as new (config: Record<string, unknown>) => SdkClient;
   return new Client({
-    retryMode: 'standard',
-    ...(aws.maxAttempts ? { maxAttempts: aws.maxAttempts } : {}),
+    retryStrategy: await retryStrategyFor(kind, aws.maxAttempts),
     ...(aws.region ? { region: aws.region } : {}),
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
     ...(aws.credentials ? { credentials: aws.credentials } : {}),
   });
+}
+
+type StandardStrategy = InstanceType<(typeof import('@smithy/core/retry'))['StandardRetryStrategy']>;
+type RetryErrorInfo = Parameters<StandardStrategy['refreshRetryTokenForRetry']>[1];
+
+/**
+ * The SDK's standard strategy (exponential backoff with full jitter, a retry quota) for idempotent calls.
+ *
+ * A non-idempotent call (CreateDBInstance, RestoreDBClusterToPointInTime, BacktrackDBCluster...) must not be
+ * sent twice blindly: after a 5xx answer, a timeout or a lost connection the request may well have taken
+ * effect (the instance exists, the backtrack started), and a second attempt would then fail confusingly
+ * (DBClusterAlreadyExistsFault) or act twice. It is retried only when the failure proves the request was
+ * never carried out: a throttling answer (the service refuses the request at the door, before processing
+ * it, which is what makes it safe for AWS's own clients to retry it) or a refused connection (nothing was
+ * sent). Every other error reaches the step at once, with the SDK's message.
+ */
+export async function retryStrategyFor(
+  kind: CallKind,
+  maxAttempts?: number,
+): Promise<
+  Pick<StandardStrategy, 'acquireInitialRetryToken' | 'refreshRetryTokenForRetry' | 'recordSuccess'>
+> {
+  const { StandardRetryStrategy } = await import('@smithy/core/retry');
+  const attempts = maxAttempts ?? IDEMPOTENT_MAX_ATTEMPTS;
+  if (kind === 'idempotent') return new StandardRetryStrategy(attempts);
+  return new NotAppliedOnlyRetryStrategy(new StandardRetryStrategy(maxAttempts ?? 3));
+}
+
+type RetryToken = Parameters<StandardStrategy['refreshRetryTokenForRetry']>[0];
+
+/** Delegates to the standard strategy, but refuses to retry an error that may have followed an effect. */
+class NotAppliedOnlyRetryStrategy {
+  readonly mode: string;
+
+  constructor(private readonly standard: StandardStrategy) {
+    this.mode = standard.mode;
+  }
+
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.standard.acquireInitialRetryToken(scope);
+  }
+
+  refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    const code = (info.error as { code?: string } | undefined)?.code;
+    if (info.errorType !== 'THROTTLING' && code !== 'ECONNREFUSED')
+      return Promise.reject(new Error('No retry token available'));
+    return this.standard.refreshRetryTokenForRetry(token, info);
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.standard.recordSuccess(token);
+  }
 }
 
 export function sdkError(

@@ -1,0 +1,139 @@
+/**
+ * The seed lab `aurora-clone-backtrack.yaml` run with `labrun run --sandbox` against a sandbox whose API
+ * injects throttling, 5xx answers and dropped connections (LABRUN_SANDBOX_FAULTS). The run either passes
+ * (exit 0) or fails with a clear message (exit 3); either way its cleanup leaves no clone, the password never appears, and
+ * `sandbox down` leaves no mariadbd running.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const MAIN = join(process.cwd(), 'dist/cli/main.js');
+const PASSWORD = 'Password1';
+/**
+ * Throttling alone is retried on every call (it proves the request was not carried out), so that lab must
+ * pass; with 5xx answers and dropped connections a non-idempotent call may fail, and the run may then end 3.
+ */
+const CASES = [
+  { faults: 'throttle=0.2,seed=5', mustPass: true },
+  { faults: 'throttle=0.1,error5xx=0.08,drop=0.04,seed=99', mustPass: false },
+];
+
+/** Pids of mariadbd processes whose command line points into `home`. */
+function serversOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes('mariadbd') && cmdline.includes(home)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+for (const { faults, mustPass } of CASES) {
+  describe(`the clone-and-backtrack lab on a sandbox that injects API faults (${faults})`, function () {
+    this.timeout(600_000);
+    let home = '';
+    let out = '';
+    const labrun = (args: string[]) =>
+      execa(process.execPath, [MAIN, ...args], {
+        reject: false,
+        timeout: 500_000,
+        env: {
+          CI: '1',
+          NO_COLOR: '1',
+          LABRUN_SANDBOX_HOME: home,
+          LABRUN_SANDBOX_PORT: '0',
+          LABRUN_SANDBOX_HOST_BASE: '127.0.32.1',
+          LABRUN_SANDBOX_FAULTS: faults,
+        },
+      });
+
+    before(async () => {
+      if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+      home = await mkdtemp(join(tmpdir(), 'labrun-faults-e2e-'));
+      out = await mkdtemp(join(tmpdir(), 'labrun-faults-e2e-out-'));
+      const up = await labrun(['sandbox', 'up', '--table-size', '2000']);
+      assert.equal(up.exitCode, 0, `sandbox up failed:\n${up.stdout}\n${up.stderr}`);
+    });
+
+    after(async () => {
+      if (home) {
+        await labrun(['sandbox', 'down']);
+        const left = serversOf(home);
+        await labrun(['sandbox', 'down', '--purge']);
+        await rm(home, { recursive: true, force: true });
+        assert.deepEqual(left, [], 'no mariadbd of the sandbox is left running after `sandbox down`');
+      }
+      if (out) await rm(out, { recursive: true, force: true });
+    });
+
+    it(
+      mustPass
+        ? 'passes and cleans up'
+        : 'passes, or fails with a clear message and exit 3, and cleans up either way',
+      async () => {
+        const json = join(out, 'record.json');
+        const result = await labrun([
+          'run',
+          'runbooks/aurora-clone-backtrack.yaml',
+          '--sandbox',
+          '--set',
+          'tableSize=2000',
+          '--set',
+          'pollInterval=200ms',
+          '--set',
+          'pollMaxInterval=1s',
+          '--runs-dir',
+          join(out, 'runs'),
+          '--json',
+          json,
+        ]);
+        const output = `${result.stdout}\n${result.stderr}`;
+        assert.ok(
+          (mustPass ? [0] : [0, 3]).includes(result.exitCode ?? -1),
+          `exit ${result.exitCode}:\n${output}`,
+        );
+        const record = JSON.parse(await readFile(json, 'utf8')) as {
+          status: string;
+          steps: Array<{ id: string; status: string; error?: { message: string } }>;
+        };
+        if (result.exitCode === 0) {
+          assert.equal(record.status, 'passed');
+        } else {
+          assert.equal(record.status, 'failed');
+          const failed = record.steps.find((s) => s.status === 'failed');
+          assert.ok(failed?.error?.message, 'the failed step carries its error');
+          assert.match(result.stderr, new RegExp(`step ${failed.id}: `), 'stderr names the failed step');
+        }
+        assert.doesNotMatch(output, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace');
+        for (const text of [result.stdout, result.stderr, JSON.stringify(record)])
+          assert.ok(!text.includes(PASSWORD), 'the master password never appears');
+
+        // The API really did inject faults during the run.
+        const log = await readFile(join(home, 'daemon.log'), 'utf8');
+        assert.match(log, /fault: (throttle|InternalFailure|ServiceUnavailable|drop)/);
+
+        // The finally steps deleted the clone (its deletion may still be finishing).
+        const deadline = Date.now() + 60_000;
+        let listing = '';
+        for (;;) {
+          const status = await labrun(['sandbox', 'status']);
+          assert.equal(status.exitCode, 0, status.stderr);
+          listing = status.stdout;
+          if (!listing.includes('-clone') || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        assert.match(listing, /auroralab-mysql-cluster/);
+        assert.doesNotMatch(listing, /-clone/, 'no clone is left behind');
+      },
+    );
+  });
+}
