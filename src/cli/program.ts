@@ -24,6 +24,14 @@ export interface RunFlags extends TargetFlags {
   junit?: string;
 }
 
+export interface ResumeFlags {
+  runsDir: string;
+  set: string[];
+  json?: string;
+  junit?: string;
+  allowDestructive?: boolean;
+}
+
 const ALLOW_DESTRUCTIVE_HELP =
   'turn off the destructive-step guard: allow steps that drop data or delete, backtrack or modify clusters and instances the runbook did not create or declare disposable';
 
@@ -88,6 +96,22 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(file, flags, output);
+    });
+
+  program
+    .command('resume')
+    .description(
+      'continue a run that was cut off, from its first unfinished step (default: the latest unfinished run)',
+    )
+    .argument('[run]', 'run id or run directory')
+    .option('--runs-dir <dir>', 'where run records are', 'runs')
+    .option('--set <name=value>', 'set an input again (secret inputs are never stored)', collect, [])
+    .option('--json <file>', 'also write the final run record to this file')
+    .option('--junit <file>', 'write a JUnit XML report to this file')
+    .option('--allow-destructive', ALLOW_DESTRUCTIVE_HELP)
+    .action(async (run: string | undefined, flags: ResumeFlags) => {
+      const { resumeCommand } = await import('./commands/resume.js');
+      exitCode = await resumeCommand(run, flags, output);
     });
 
   const sandbox = program.command('sandbox').description('manage the local Aurora sandbox');

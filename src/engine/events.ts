@@ -26,6 +26,22 @@ export interface StepOutline {
   span: string;
 }
 
+/**
+ * What `labrun resume` needs to continue a run: where the runbook is and what the run ran against. Never a
+ * secret: `set` values of secret inputs are masked, and secrets are resolved again at resume time.
+ */
+export interface ResumeSettings {
+  /** Absolute path of the runbook file. */
+  runbook: string;
+  outputs?: string;
+  stack?: string;
+  sandbox?: boolean;
+  region?: string;
+  endpointUrl?: string;
+  /** `--set` values by input name. */
+  set: Record<string, string>;
+}
+
 export interface RunStartedEvent {
   type: 'run-started';
   runId: string;
@@ -34,6 +50,7 @@ export interface RunStartedEvent {
   inputs: Record<string, unknown>;
   steps: StepOutline[];
   runDir: string;
+  resume?: ResumeSettings;
 }
 
 export interface StepStartedEvent {

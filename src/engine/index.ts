@@ -16,3 +16,4 @@ export { Masker, MASK } from './mask.js';
 export { systemClock, formatDuration, type Clock } from './clock.js';
 export { StepError, UsageError, type FailureKind, type AssertionResult } from './errors.js';
 export type * from './events.js';
+export { resumeRun, readJournal, latestUnfinishedRun, type Journal, type ResumeOptions } from './resume.js';

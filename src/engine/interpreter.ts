@@ -6,8 +6,8 @@
 import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
 import type { AwsSettings } from '../steps/types.js';
 import { systemClock, type Clock } from './clock.js';
-import type { StepError } from './errors.js';
-import type { RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
+import { StepError } from './errors.js';
+import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
 import { MASK, Masker } from './mask.js';
 import { applyEvent, type RunRecord } from './record.js';
 import { formatSpan } from './render.js';
@@ -42,6 +42,20 @@ export interface RunOptions {
    * does not declare disposable (see guard.ts). The CLI turns it on unless --allow-destructive is given.
    */
   guardDestructive?: boolean;
+  /** Recorded in run-started (secret `set` values masked) so that `labrun resume` can continue the run. */
+  resume?: ResumeSettings;
+}
+
+/**
+ * A run cut off earlier, folded from its journal (see resume.ts): the run goes on under the same id, in the
+ * same journal, with the finished steps' results and captures in scope, and does not start them again.
+ */
+export interface RestoredRun {
+  runId: string;
+  startedAtMs: number;
+  record: RunRecord;
+  /** Steps cut off mid-way that `onResume: skip` says to record as skipped. */
+  skipCutOff: Set<string>;
 }
 
 export interface RunResult {
@@ -55,16 +69,25 @@ export interface RunResult {
 const RECORD_REFRESH_MS = 250;
 
 export async function runRunbook(runbook: CompiledRunbook, options: RunOptions): Promise<RunResult> {
+  return executeRun(runbook, options);
+}
+
+/** Runs the runbook from the start, or from where a restored run stopped. */
+export async function executeRun(
+  runbook: CompiledRunbook,
+  options: RunOptions,
+  restored?: RestoredRun,
+): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const masker = new Masker(options.secrets ?? []);
   for (const spec of runbook.inputs) if (spec.secret) masker.add(options.inputs[spec.name]);
   masker.add(options.aws?.credentials?.secretAccessKey);
   masker.add(options.aws?.credentials?.sessionToken);
 
-  const runStartedAt = clock.now();
-  const runId = options.runId ?? newRunId(runbook.name, new Date(runStartedAt));
+  const runStartedAt = restored?.startedAtMs ?? clock.now();
+  const runId = restored?.runId ?? options.runId ?? newRunId(runbook.name, new Date(runStartedAt));
   const store = openRunStore(options.runsDir ?? 'runs', runId);
-  let record: RunRecord | undefined;
+  let record: RunRecord | undefined = restored?.record;
   let listenerError: { error: unknown } | undefined;
   let recordWrittenAt = -Infinity;
   const emit = (event: RunEvent): void => {
@@ -106,15 +129,20 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
     options.guardDestructive ?? false,
   );
   const all = [...runbook.steps, ...runbook.finally];
-  emit({
-    type: 'run-started',
-    runId,
-    runbook: { file: runbook.file, name: runbook.name, ...(runbook.title ? { title: runbook.title } : {}) },
-    startedAt: iso(runStartedAt),
-    inputs: shownInputs(runbook, options.inputs),
-    steps: all.map(outline),
-    runDir: store.dir,
-  });
+  if (!restored) {
+    emit({
+      type: 'run-started',
+      runId,
+      runbook: { file: runbook.file, name: runbook.name, ...(runbook.title ? { title: runbook.title } : {}) },
+      startedAt: iso(runStartedAt),
+      inputs: shownInputs(runbook, options.inputs),
+      steps: all.map(outline),
+      runDir: store.dir,
+      ...(options.resume ? { resume: maskedSettings(runbook, options.resume) } : {}),
+    });
+  } else {
+    store.writeRecord(restored.record);
+  }
 
   const runSignal = options.signal ?? new AbortController().signal;
   const finallySignal = options.forceSignal ?? new AbortController().signal;
@@ -135,8 +163,39 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
     });
   };
 
+  // A step the restored run finished is not run again: its result, captures and any failure carry over.
+  const finished = new Map(
+    (restored?.record.steps ?? [])
+      .filter((s) => s.status === 'passed' || s.status === 'failed' || s.status === 'skipped')
+      .map((s) => [s.id, s]),
+  );
+  const restoredStep = (step: CompiledStep): boolean => {
+    const done = finished.get(step.id);
+    if (!done) return false;
+    const status = done.status as 'passed' | 'failed' | 'skipped';
+    run.scope.steps[step.id] = status === 'passed' ? { result: done.result, status } : { status };
+    Object.assign(run.scope.captures, done.captures ?? {});
+    if (status === 'passed') {
+      try {
+        const guarded = run.guard?.check(step, run.scope);
+        if (guarded && !guarded.refusal) run.guard?.record(guarded.creates);
+      } catch {
+        // What the step created cannot be worked out again; the guard treats it as not created.
+      }
+    }
+    if (status === 'failed' && done.error) {
+      failures.push(new StepError(done.error.message, { code: done.error.code, kind: done.error.kind }));
+    }
+    return true;
+  };
+
   try {
     for (const [index, step] of runbook.steps.entries()) {
+      if (restoredStep(step)) continue;
+      if (restored?.skipCutOff.has(step.id)) {
+        skip(step, 'cut off by an interruption; onResume: skip');
+        continue;
+      }
       if (runSignal.aborted) interrupted = true;
       if (failures.length > 0 || interrupted) {
         skip(step, interrupted ? 'the run was interrupted' : 'an earlier step failed');
@@ -149,6 +208,11 @@ export async function runRunbook(runbook: CompiledRunbook, options: RunOptions):
       }
     }
     for (const [offset, step] of runbook.finally.entries()) {
+      if (restoredStep(step)) continue;
+      if (restored?.skipCutOff.has(step.id)) {
+        skip(step, 'cut off by an interruption; onResume: skip');
+        continue;
+      }
       if (finallySignal.aborted) {
         skip(step, 'the run was interrupted twice');
         continue;
@@ -192,6 +256,13 @@ function outline(step: CompiledStep): StepOutline {
   };
 }
 
+function maskedSettings(runbook: CompiledRunbook, settings: ResumeSettings): ResumeSettings {
+  const secret = new Set(runbook.inputs.filter((spec) => spec.secret).map((spec) => spec.name));
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings.set)) set[name] = secret.has(name) ? MASK : value;
+  return { ...settings, set };
+}
+
 function shownInputs(runbook: CompiledRunbook, inputs: Record<string, unknown>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const spec of runbook.inputs) {
@@ -207,7 +278,11 @@ function shownInputs(runbook: CompiledRunbook, inputs: Record<string, unknown>):
 function maskEvent(masker: Masker, event: RunEvent): RunEvent {
   switch (event.type) {
     case 'run-started':
-      return { ...event, inputs: masker.deep(event.inputs) };
+      return {
+        ...event,
+        inputs: masker.deep(event.inputs),
+        ...(event.resume ? { resume: masker.deep(event.resume) } : {}),
+      };
     case 'step-progress':
       return {
         ...event,

@@ -79,6 +79,7 @@ export function compileStep(raw: RawStep): CompiledStep {
   }
   const ignoreErrors = strings(data.ignoreErrors);
   if (ignoreErrors) step.ignoreErrors = ignoreErrors;
+  if (data.onResume === 'rerun' || data.onResume === 'skip') step.onResume = data.onResume;
   return step;
 }
 

@@ -59,6 +59,7 @@ function valueAt(step: CompiledStep, pointer: string): unknown {
     retry: step.retry,
     capture: step.capture,
     ignoreErrors: step.ignoreErrors,
+    onResume: step.onResume,
   };
   let current: unknown = first in rootValues ? rootValues[first] : step.fields[first];
   for (const part of parts) {

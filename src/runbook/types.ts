@@ -130,6 +130,8 @@ export interface CompiledStep {
   capture?: Record<string, string>;
   /** Error codes or names that do not fail the step (the step is recorded as passed with the error). */
   ignoreErrors?: string[];
+  /** What `labrun resume` does with this step when a run was cut off while it ran. */
+  onResume?: 'rerun' | 'skip';
   /** The type-specific keys, e.g. operation/params for aws. */
   fields: Record<string, unknown>;
   /** True for steps listed under `finally`. */

@@ -3,6 +3,8 @@
  * --json / --junit reports), prints the summary and returns the run's exit code. SIGINT or SIGTERM aborts
  * the current step, skips the rest, runs `finally` and exits 130; a second one aborts `finally` too.
  */
+import { resolve } from 'node:path';
+import type { ResumeSettings } from '../../engine/events.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { runRunbook } from '../../engine/interpreter.js';
 import { junitXml } from '../../engine/junit.js';
@@ -47,6 +49,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
         env: target.env,
         secrets: target.secrets,
         guardDestructive: !flags.allowDestructive,
+        resume: resumeSettings(file, flags, set),
       });
     } finally {
       progress.stop();
@@ -61,4 +64,17 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
   } finally {
     await target.release();
   }
+}
+
+/** What `labrun resume` needs to continue this run; secret `set` values are masked by the engine. */
+function resumeSettings(file: string, flags: RunFlags, set: Record<string, string>): ResumeSettings {
+  return {
+    runbook: resolve(file),
+    ...(flags.outputs ? { outputs: resolve(flags.outputs) } : {}),
+    ...(flags.stack ? { stack: flags.stack } : {}),
+    ...(flags.sandbox ? { sandbox: true } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+    set,
+  };
 }

@@ -24,6 +24,7 @@ export const COMMON_STEP_KEYS = [
   'retry',
   'capture',
   'ignoreErrors',
+  'onResume',
 ] as const;
 
 const commonStepProperties: Record<(typeof COMMON_STEP_KEYS)[number], JsonSchema> = {
@@ -43,6 +44,11 @@ const commonStepProperties: Record<(typeof COMMON_STEP_KEYS)[number], JsonSchema
     type: 'array',
     items: { type: 'string' },
     description: 'Error codes or names that do not fail the step.',
+  },
+  onResume: {
+    enum: ['rerun', 'skip'],
+    description:
+      'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
   },
 };
 

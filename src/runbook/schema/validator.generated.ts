@@ -174,6 +174,11 @@ const schema31 = {
           items: { type: 'string' },
           description: 'Error codes or names that do not fail the step.',
         },
+        onResume: {
+          enum: ['rerun', 'skip'],
+          description:
+            'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
+        },
       },
       required: ['id', 'type'],
       allOf: [
@@ -214,6 +219,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         service: { enum: ['rds', 'cloudformation'], default: 'rds', description: 'The AWS service to call.' },
         operation: {
           type: 'string',
@@ -241,6 +247,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         connection: { $ref: '#/$defs/connectionName' },
         query: {
           type: 'string',
@@ -266,6 +273,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         connection: { $ref: '#/$defs/connectionName' },
         workload: {
           enum: [
@@ -316,6 +324,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         duration: { $ref: '#/$defs/duration', description: 'Just wait this long.' },
         probe: {
           type: 'object',
@@ -399,6 +408,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         name: { $ref: '#/$defs/captureName' },
         value: { description: 'A template or literal; its value is captured.' },
         serverTime: {
@@ -421,6 +431,7 @@ const schema31 = {
         retry: true,
         capture: true,
         ignoreErrors: true,
+        onResume: true,
         that: {
           type: 'array',
           minItems: 1,
@@ -568,6 +579,11 @@ const schema37 = {
       items: { type: 'string' },
       description: 'Error codes or names that do not fail the step.',
     },
+    onResume: {
+      enum: ['rerun', 'skip'],
+      description:
+        'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
+    },
   },
   required: ['id', 'type'],
   allOf: [
@@ -602,6 +618,7 @@ const schema38 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     service: { enum: ['rds', 'cloudformation'], default: 'rds', description: 'The AWS service to call.' },
     operation: {
       type: 'string',
@@ -627,6 +644,7 @@ const schema52 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     that: {
       type: 'array',
       minItems: 1,
@@ -696,6 +714,7 @@ const schema39 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     connection: { $ref: '#/$defs/connectionName' },
     query: {
       type: 'string',
@@ -914,6 +933,7 @@ const schema41 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     connection: { $ref: '#/$defs/connectionName' },
     workload: {
       enum: [
@@ -1300,6 +1320,7 @@ const schema43 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     duration: { $ref: '#/$defs/duration', description: 'Just wait this long.' },
     probe: {
       type: 'object',
@@ -2328,6 +2349,7 @@ const schema49 = {
     retry: true,
     capture: true,
     ignoreErrors: true,
+    onResume: true,
     name: { $ref: '#/$defs/captureName' },
     value: { description: 'A template or literal; its value is captured.' },
     serverTime: {
@@ -4025,6 +4047,7 @@ function validate23(
       props0.retry = true;
       props0.capture = true;
       props0.ignoreErrors = true;
+      props0.onResume = true;
     }
     if (data.id !== undefined) {
       let data15 = data.id;
@@ -4339,8 +4362,29 @@ function validate23(
         errors++;
       }
     }
+    if (data.onResume !== undefined) {
+      let data25 = data.onResume;
+      if (!(data25 === 'rerun' || data25 === 'skip')) {
+        const err62 = {
+          instancePath: instancePath + '/onResume',
+          schemaPath: '#/properties/onResume/enum',
+          keyword: 'enum',
+          params: { allowedValues: schema37.properties.onResume.enum },
+          message: 'must be equal to one of the allowed values',
+          schema: schema37.properties.onResume.enum,
+          parentSchema: schema37.properties.onResume,
+          data: data25,
+        };
+        if (vErrors === null) {
+          vErrors = [err62];
+        } else {
+          vErrors.push(err62);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err62 = {
+    const err63 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -4351,9 +4395,9 @@ function validate23(
       data,
     };
     if (vErrors === null) {
-      vErrors = [err62];
+      vErrors = [err63];
     } else {
-      vErrors.push(err62);
+      vErrors.push(err63);
     }
     errors++;
   }

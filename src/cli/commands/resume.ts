@@ -1,0 +1,128 @@
+/**
+ * `labrun resume [RUN]`: continues a run that was cut off (no run-finished in its journal) from its first
+ * unfinished step, against the target recorded when it started, with secrets resolved again (environment,
+ * stack outputs, --set given again). Same signals and exit codes as `labrun run`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../engine/errors.js';
+import { resolveRunInputs } from '../../engine/inputs.js';
+import { junitXml } from '../../engine/junit.js';
+import { latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../engine/run-store.js';
+import { MASK } from '../../engine/mask.js';
+import { EXIT } from '../exit-codes.js';
+import type { Output } from '../output.js';
+import type { ResumeFlags } from '../program.js';
+import { createProgress } from '../progress.js';
+import { printSummary } from '../summary.js';
+import { parseSets, resolveTarget } from '../target.js';
+import { loadRunbook, warnGuardOff } from './load.js';
+
+export async function resumeCommand(
+  run: string | undefined,
+  flags: ResumeFlags,
+  output: Output,
+): Promise<number> {
+  const runDir = findRunDir(run, flags.runsDir);
+  const journal = readJournal(runDir);
+  if (journal.finished) {
+    throw new UsageError(
+      `run ${journal.started.runId} has finished; only an unfinished run can be resumed`,
+      'Start a new run with: labrun run FILE',
+    );
+  }
+  const settings = journal.settings;
+  if (!settings) {
+    throw new UsageError(
+      `run ${journal.started.runId} did not record how it was started (runbook, target); it cannot be resumed`,
+    );
+  }
+  if (flags.allowDestructive) warnGuardOff(output);
+  output.err(`labrun: resuming run ${journal.started.runId} (${settings.runbook})`);
+  const runbook = await loadRunbook(settings.runbook, output, { allowDestructive: flags.allowDestructive });
+  const recorded = Object.fromEntries(Object.entries(settings.set).filter(([, value]) => value !== MASK));
+  const set = { ...recorded, ...parseSets(flags.set) };
+  const target = await resolveTarget(
+    {
+      set: [],
+      ...(settings.outputs ? { outputs: settings.outputs } : {}),
+      ...(settings.stack ? { stack: settings.stack } : {}),
+      ...(settings.sandbox ? { sandbox: true } : {}),
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {}),
+    },
+    output,
+    { startSandbox: true },
+  );
+  try {
+    let values: Record<string, unknown>;
+    try {
+      values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
+    } catch (error) {
+      if (error instanceof UsageError) {
+        output.err(
+          'labrun: resume: secret inputs are not stored in the journal; give them again (environment, --set)',
+        );
+      }
+      throw error;
+    }
+    // A non-secret input keeps the value the run started with, whatever its source says now.
+    for (const spec of runbook.inputs) {
+      if (!spec.secret && spec.name in journal.started.inputs)
+        values[spec.name] = journal.started.inputs[spec.name];
+    }
+    const interrupt = new AbortController();
+    const force = new AbortController();
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (!interrupt.signal.aborted) {
+        output.err(`\nlabrun: ${signal}: stopping the current step, then running finally (again to skip it)`);
+        interrupt.abort();
+      } else {
+        force.abort();
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = await createProgress(output);
+    // The view learns the step outline and positions from the run's original start.
+    progress.listener(journal.started);
+    let result;
+    try {
+      result = await resumeRun(runbook, runDir, {
+        inputs: values,
+        aws: target.aws,
+        signal: interrupt.signal,
+        forceSignal: force.signal,
+        onEvent: progress.listener,
+        env: target.env,
+        secrets: target.secrets,
+        guardDestructive: !flags.allowDestructive,
+      });
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const { record, recordPath } = result;
+    if (flags.json) writeJsonAtomic(flags.json, record);
+    if (flags.junit) writeFileAtomic(flags.junit, junitXml(record));
+    printSummary(output, record, recordPath);
+    return record.exitCode ?? EXIT.internal;
+  } finally {
+    await target.release();
+  }
+}
+
+function findRunDir(run: string | undefined, runsDir: string): string {
+  if (run === undefined) {
+    const latest = latestUnfinishedRun(runsDir);
+    if (!latest) throw new UsageError(`no unfinished run in ${runsDir}`, 'Name the run: labrun resume RUN');
+    return latest;
+  }
+  if (existsSync(join(run, 'journal.jsonl'))) return run;
+  if (existsSync(join(runsDir, run, 'journal.jsonl'))) return join(runsDir, run);
+  throw new UsageError(
+    `no run ${run} (looked for ${run}/journal.jsonl and ${join(runsDir, run)}/journal.jsonl)`,
+  );
+}
