@@ -7,15 +7,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../engine/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
-import { junitXml } from '../../engine/junit.js';
 import { latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../engine/run-store.js';
 import { MASK } from '../../engine/mask.js';
-import { EXIT } from '../exit-codes.js';
+import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
 import type { ResumeFlags } from '../program.js';
-import { createProgress } from '../progress.js';
-import { printSummary } from '../summary.js';
 import { parseSets, resolveTarget } from '../target.js';
 import { loadRunbook, warnGuardOff } from './load.js';
 
@@ -72,43 +68,21 @@ export async function resumeCommand(
       if (!spec.secret && spec.name in journal.started.inputs)
         values[spec.name] = journal.started.inputs[spec.name];
     }
-    const interrupt = new AbortController();
-    const force = new AbortController();
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (!interrupt.signal.aborted) {
-        output.err(`\nlabrun: ${signal}: stopping the current step, then running finally (again to skip it)`);
-        interrupt.abort();
-      } else {
-        force.abort();
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const progress = await createProgress(output);
     // The view learns the step outline and positions from the run's original start.
-    progress.listener(journal.started);
-    let result;
-    try {
-      result = await resumeRun(runbook, runDir, {
-        inputs: values,
-        aws: target.aws,
-        signal: interrupt.signal,
-        forceSignal: force.signal,
-        onEvent: progress.listener,
-        env: target.env,
-        secrets: target.secrets,
-        guardDestructive: !flags.allowDestructive,
-      });
-    } finally {
-      progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    const { record, recordPath } = result;
-    if (flags.json) writeJsonAtomic(flags.json, record);
-    if (flags.junit) writeFileAtomic(flags.junit, junitXml(record));
-    printSummary(output, record, recordPath);
-    return record.exitCode ?? EXIT.internal;
+    return await attendedRun(
+      output,
+      flags,
+      (controls) =>
+        resumeRun(runbook, runDir, {
+          inputs: values,
+          aws: target.aws,
+          ...controls,
+          env: target.env,
+          secrets: target.secrets,
+          guardDestructive: !flags.allowDestructive,
+        }),
+      [journal.started],
+    );
   } finally {
     await target.release();
   }

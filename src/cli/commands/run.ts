@@ -7,13 +7,9 @@ import { resolve } from 'node:path';
 import type { ResumeSettings } from '../../engine/events.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { runRunbook } from '../../engine/interpreter.js';
-import { junitXml } from '../../engine/junit.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../engine/run-store.js';
-import { EXIT } from '../exit-codes.js';
+import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
 import type { RunFlags } from '../program.js';
-import { createProgress } from '../progress.js';
-import { printSummary } from '../summary.js';
 import { parseSets, resolveTarget } from '../target.js';
 import { loadRunbook, warnGuardOff } from './load.js';
 
@@ -24,43 +20,18 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
   const target = await resolveTarget(flags, output, { startSandbox: true });
   try {
     const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
-    const interrupt = new AbortController();
-    const force = new AbortController();
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (!interrupt.signal.aborted) {
-        output.err(`\nlabrun: ${signal}: stopping the current step, then running finally (again to skip it)`);
-        interrupt.abort();
-      } else {
-        force.abort();
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const progress = await createProgress(output);
-    let result;
-    try {
-      result = await runRunbook(runbook, {
+    return await attendedRun(output, flags, (controls) =>
+      runRunbook(runbook, {
         inputs: values,
         aws: target.aws,
         runsDir: flags.runsDir,
-        signal: interrupt.signal,
-        forceSignal: force.signal,
-        onEvent: progress.listener,
+        ...controls,
         env: target.env,
         secrets: target.secrets,
         guardDestructive: !flags.allowDestructive,
         resume: resumeSettings(file, flags, set),
-      });
-    } finally {
-      progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    const { record, recordPath } = result;
-    if (flags.json) writeJsonAtomic(flags.json, record);
-    if (flags.junit) writeFileAtomic(flags.junit, junitXml(record));
-    printSummary(output, record, recordPath);
-    return record.exitCode ?? EXIT.internal;
+      }),
+    );
   } finally {
     await target.release();
   }
