@@ -358,8 +358,8 @@ export function loadYamlText(file: string, text: string): LoadedFile {
   const diagnostics: Diagnostic[] = [];
   let map = new SourceMap(file, content);
   const result = (value: unknown): LoadedFile => ({ file, text: content, value, map, diagnostics });
-
-  if (content.trim() === '' || content.split('\n').every((line) => /^\s*(#.*)?$/.test(line))) {
+  // Blank or comment-only text, or YAML that holds no document at all.
+  const emptyFile = (): LoadedFile => {
     diagnostics.push(
       error(
         'file-empty',
@@ -370,6 +370,10 @@ export function loadYamlText(file: string, text: string): LoadedFile {
       ),
     );
     return result(undefined);
+  };
+
+  if (content.trim() === '' || content.split('\n').every((line) => /^\s*(#.*)?$/.test(line))) {
+    return emptyFile();
   }
   if (estimateNesting(content) > MAX_SCANNED_DEPTH) {
     diagnostics.push(
@@ -393,16 +397,7 @@ export function loadYamlText(file: string, text: string): LoadedFile {
   map = new SourceMap(file, content, lineCounter);
   const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0) {
-    diagnostics.push(
-      error(
-        'file-empty',
-        'the file is empty',
-        file,
-        map.span(0, 0),
-        'a runbook needs at least `name` and `steps`',
-      ),
-    );
-    return result(undefined);
+    return emptyFile();
   }
   const linesWithErrors = new Set<number>();
   for (const doc of list) {
@@ -458,16 +453,7 @@ export function loadYamlText(file: string, text: string): LoadedFile {
   const doc = list[0]!;
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) {
-    diagnostics.push(
-      error(
-        'file-empty',
-        'the file is empty',
-        file,
-        map.span(0, 0),
-        'a runbook needs at least `name` and `steps`',
-      ),
-    );
-    return result(undefined);
+    return emptyFile();
   }
   if (!isMap(root)) {
     const found = isSeq(root)
