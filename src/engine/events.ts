@@ -70,6 +70,8 @@ export interface StepProgressEvent {
   /** For waits: the value seen at the last poll. */
   observed?: unknown;
   polls?: number;
+  /** A process the step started (e.g. sysbench), so a resumed run can stop it if the runner died. */
+  pid?: number;
 }
 
 export interface StepRetryEvent {
@@ -117,6 +119,38 @@ export interface StepFinishedEvent {
   /** True when the step failed with an error listed in its `ignoreErrors`. */
   errorIgnored?: boolean;
   captures?: Record<string, unknown>;
+  /** Clusters and instances the step created (or, resumed, adopted). */
+  created?: ResourceRef[];
+  /** How a resumed run settled a step that an earlier process left cut off mid-way. */
+  reconciled?: string;
+}
+
+export interface ResourceRef {
+  kind: 'cluster' | 'instance';
+  id: string;
+}
+
+/** A resource the run created, with what was found when the run ended. */
+export interface TrackedResource extends ResourceRef {
+  /** The step that created it. */
+  stepId: string;
+  /**
+   * `gone` (not found), `deleting`, the status it still has (e.g. `available`), `unknown` when asking
+   * failed, or `unchecked` when a second interrupt cut the run short.
+   */
+  state: string;
+  /** Why the state is unknown. */
+  error?: string;
+}
+
+/**
+ * After `finally`: every cluster and instance the run created, looked up again. `leaked` lists those that
+ * still exist (and are not being deleted), for the record and a warning.
+ */
+export interface ResourcesCheckedEvent {
+  type: 'resources-checked';
+  created: TrackedResource[];
+  leaked: TrackedResource[];
 }
 
 export interface RunFinishedEvent {
@@ -134,6 +168,7 @@ export type RunEvent =
   | StepRetryEvent
   | AssertionEvent
   | StepFinishedEvent
+  | ResourcesCheckedEvent
   | RunFinishedEvent;
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -6,14 +6,15 @@
 import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
 import type { AwsSettings } from '../steps/types.js';
 import { systemClock, type Clock } from './clock.js';
-import { StepError } from './errors.js';
+import { StepError, UsageError } from './errors.js';
 import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
 import { MASK, Masker } from './mask.js';
 import { applyEvent, type RunRecord } from './record.js';
 import { formatSpan } from './render.js';
 import { RunContext } from './run-context.js';
 import { newRunId, openRunStore } from './run-store.js';
-import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep } from './step-runner.js';
+import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep, type CutOff } from './step-runner.js';
+import type { CrashWhen } from './crash-points.js';
 
 export { DEFAULT_STEP_TIMEOUT_MS };
 
@@ -44,6 +45,8 @@ export interface RunOptions {
   guardDestructive?: boolean;
   /** Recorded in run-started (secret `set` values masked) so that `labrun resume` can continue the run. */
   resume?: ResumeSettings;
+  /** Kills the process at the first of these points it reaches: for testing recovery (crash-points.ts). */
+  crashAt?: ReadonlyMap<string, CrashWhen>;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface RestoredRun {
   record: RunRecord;
   /** Steps cut off mid-way that `onResume: skip` says to record as skipped. */
   skipCutOff: Set<string>;
+  /** Changing steps cut off mid-way, to reconcile with the world before they run again. */
+  reconcileCutOff: Map<string, CutOff>;
 }
 
 export interface RunResult {
@@ -127,6 +132,7 @@ export async function executeRun(
     options.inputs,
     options.env ?? { ...process.env },
     options.guardDestructive ?? false,
+    options.crashAt,
   );
   const all = [...runbook.steps, ...runbook.finally];
   if (!restored) {
@@ -145,6 +151,8 @@ export async function executeRun(
   }
 
   const runSignal = options.signal ?? new AbortController().signal;
+  /** Set when a cut-off step cannot be settled: the run stops where it is and stays resumable. */
+  let abandoned = false;
   const finallySignal = options.forceSignal ?? new AbortController().signal;
   const failures: StepError[] = [];
   let interrupted = false;
@@ -176,12 +184,8 @@ export async function executeRun(
     run.scope.steps[step.id] = status === 'passed' ? { result: done.result, status } : { status };
     Object.assign(run.scope.captures, done.captures ?? {});
     if (status === 'passed') {
-      try {
-        const guarded = run.guard?.check(step, run.scope);
-        if (guarded && !guarded.refusal) run.guard?.record(guarded.creates);
-      } catch {
-        // What the step created cannot be worked out again; the guard treats it as not created.
-      }
+      run.tracker.add(step.id, done.created);
+      run.guard?.record(done.created ?? []);
     }
     if (status === 'failed' && done.error) {
       failures.push(new StepError(done.error.message, { code: done.error.code, kind: done.error.kind }));
@@ -201,7 +205,14 @@ export async function executeRun(
         skip(step, interrupted ? 'the run was interrupted' : 'an earlier step failed');
         continue;
       }
-      const outcome = await runStep(run, step, index, all.length, runSignal);
+      const outcome = await runStep(
+        run,
+        step,
+        index,
+        all.length,
+        runSignal,
+        restored?.reconcileCutOff.get(step.id),
+      );
       if (outcome.error) {
         if (outcome.error.kind === 'interrupted') interrupted = true;
         failures.push(outcome.error);
@@ -217,22 +228,41 @@ export async function executeRun(
         skip(step, 'the run was interrupted twice');
         continue;
       }
-      const outcome = await runStep(run, step, runbook.steps.length + offset, all.length, finallySignal);
+      const outcome = await runStep(
+        run,
+        step,
+        runbook.steps.length + offset,
+        all.length,
+        finallySignal,
+        restored?.reconcileCutOff.get(step.id),
+      );
       if (outcome.error) failures.push(outcome.error);
     }
+  } catch (error) {
+    if (error instanceof UsageError) abandoned = true;
+    throw error;
   } finally {
-    await run.dispose();
-    if (runSignal.aborted) interrupted = true;
-    const status: RunStatus = interrupted ? 'interrupted' : failures.length > 0 ? 'failed' : 'passed';
-    const finishedAt = clock.now();
-    emit({
-      type: 'run-finished',
-      status,
-      exitCode: exitCodeFor(status, failures),
-      finishedAt: iso(finishedAt),
-      durationMs: finishedAt - runStartedAt,
-    });
-    store.close();
+    if (abandoned) {
+      await run.dispose();
+      store.close();
+    } else {
+      if (run.tracker.size > 0) {
+        const checked = await run.tracker.check(options.aws ?? {}, finallySignal.aborted);
+        emit({ type: 'resources-checked', ...checked });
+      }
+      await run.dispose();
+      if (runSignal.aborted) interrupted = true;
+      const status: RunStatus = interrupted ? 'interrupted' : failures.length > 0 ? 'failed' : 'passed';
+      const finishedAt = clock.now();
+      emit({
+        type: 'run-finished',
+        status,
+        exitCode: exitCodeFor(status, failures),
+        finishedAt: iso(finishedAt),
+        durationMs: finishedAt - runStartedAt,
+      });
+      store.close();
+    }
   }
   if (listenerError) throw listenerError.error;
   return { record: record!, recordPath: store.recordPath, journalPath: store.journalPath };
@@ -302,6 +332,8 @@ function maskEvent(masker: Masker, event: RunEvent): RunEvent {
         ...(event.error === undefined ? {} : { error: masker.deep(event.error) }),
         ...(event.captures === undefined ? {} : { captures: masker.deep(event.captures) }),
       };
+    case 'resources-checked':
+      return masker.deep(event);
     case 'step-started':
     case 'run-finished':
       return event;

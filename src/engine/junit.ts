@@ -11,6 +11,7 @@ export function junitXml(record: RunRecord): string {
   const errors = record.steps.filter((s) => s.status === 'failed' && s.error?.kind !== 'assertion').length;
   const skipped = record.steps.filter((s) => s.status === 'skipped' || s.status === 'pending').length;
   const seconds = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(3);
+  const leaked = record.resources?.leaked ?? [];
   const doc = {
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     testsuites: {
@@ -36,6 +37,13 @@ export function junitXml(record: RunRecord): string {
           ],
         },
         testcase: cases,
+        ...(leaked.length > 0
+          ? {
+              'system-err': `resources this run created are still there: ${leaked
+                .map((r) => `${r.kind} ${r.id} (${r.state})`)
+                .join(', ')}`,
+            }
+          : {}),
       },
     },
   };
@@ -71,6 +79,8 @@ function testcase(record: RunRecord, step: StepRecord): Record<string, unknown> 
   }
   if (step.error && step.errorIgnored) {
     node['system-out'] = `ignored error ${step.error.code}: ${step.error.message}`;
+  } else if (step.reconciled) {
+    node['system-out'] = `resumed after a crash: ${step.reconciled}`;
   }
   return node;
 }

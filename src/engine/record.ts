@@ -3,7 +3,15 @@
  * record, the journal and the terminal can never disagree.
  */
 import type { StepTypeName } from '../runbook/types.js';
-import type { AssertionRecord, RunEvent, RunStatus, StepErrorRecord, StepStatus } from './events.js';
+import type {
+  AssertionRecord,
+  ResourceRef,
+  RunEvent,
+  RunStatus,
+  StepErrorRecord,
+  StepStatus,
+  TrackedResource,
+} from './events.js';
 
 export interface StepRecord {
   id: string;
@@ -23,6 +31,8 @@ export interface StepRecord {
   errorIgnored?: boolean;
   assertions: AssertionRecord[];
   captures?: Record<string, unknown>;
+  created?: ResourceRef[];
+  reconciled?: string;
 }
 
 export interface RunRecord {
@@ -37,6 +47,8 @@ export interface RunRecord {
   captures: Record<string, unknown>;
   exitCode?: number;
   runDir: string;
+  /** Clusters and instances the run created, and those still there after `finally`. */
+  resources?: { created: TrackedResource[]; leaked: TrackedResource[] };
 }
 
 /** Folds one event into the record, in place. The first event must be `run-started`. */
@@ -81,6 +93,8 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
         step.error = event.error;
         step.errorIgnored = event.errorIgnored;
         step.captures = event.captures;
+        step.created = event.created;
+        step.reconciled = event.reconciled;
         Object.assign(record.captures, event.captures ?? {});
       }
       break;
@@ -89,6 +103,9 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
       record.finishedAt = event.finishedAt;
       record.durationMs = event.durationMs;
       record.exitCode = event.exitCode;
+      break;
+    case 'resources-checked':
+      record.resources = { created: event.created, leaked: event.leaked };
       break;
     case 'step-progress':
       break;

@@ -2,8 +2,10 @@
  * Resuming a run that was cut off (the process killed, the machine lost): its journal is folded back into a
  * record, every finished step keeps its result and captures, and the interpreter goes on from the first
  * unfinished step under the same run id, appending to the same journal. A step that was started but not
- * finished runs again only when that is safe (it does not change anything: reads and waits) or when the
- * runbook says so with `onResume`; AWS or database state is not reconciled.
+ * finished is settled before anything else runs: the runbook's `onResume` decides if it has one; otherwise a
+ * step type that can look at the world reconciles it (an aws create whose cluster exists is adopted, a
+ * sysbench prepare's half-made tables are cleaned up and the leftover process stopped, ...); otherwise a step
+ * that changes nothing (reads, waits) runs again; anything else is refused before the run goes on.
  */
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -12,6 +14,7 @@ import { stepType } from '../steps/registry.js';
 import { UsageError } from './errors.js';
 import type { ResumeSettings, RunEvent, RunStartedEvent } from './events.js';
 import { executeRun, type RunOptions, type RunResult } from './interpreter.js';
+import type { CutOff } from './step-runner.js';
 import { applyEvent, type RunRecord } from './record.js';
 
 export interface Journal {
@@ -106,11 +109,18 @@ export async function resumeRun(
   let record: RunRecord | undefined;
   for (const event of journal.events) record = applyEvent(record, event);
   const skipCutOff = new Set<string>();
+  const reconcileCutOff = new Map<string, CutOff>();
   for (const stepRecord of record!.steps) {
     if (stepRecord.status !== 'running') continue;
     const step = all.find((s) => s.id === stepRecord.id)!;
+    const reconciler = stepType(step.type).reconciler?.(step);
     if (step.onResume === 'skip') skipCutOff.add(step.id);
-    else if (step.onResume !== 'rerun' && isMutating(step)) {
+    else if (step.onResume !== 'rerun' && reconciler) {
+      reconcileCutOff.set(step.id, {
+        at: Date.parse(stepRecord.startedAt ?? started.startedAt),
+        pids: pidsOf(journal.events, step.id),
+      });
+    } else if (step.onResume !== 'rerun' && isMutating(step)) {
       throw new UsageError(
         `step ${step.id} (${step.type}) was cut off mid-way and may have changed something; labrun does not know whether it took effect, so it will not run it again`,
         `Check its effect by hand, then set \`onResume: rerun\` or \`onResume: skip\` on step ${step.id} and resume again.`,
@@ -130,8 +140,20 @@ export async function resumeRun(
       startedAtMs: Date.parse(started.startedAt),
       record: record!,
       skipCutOff,
+      reconcileCutOff,
     },
   );
+}
+
+/** Processes the step's last attempt started, from its progress events after its last start. */
+function pidsOf(events: RunEvent[], stepId: string): number[] {
+  let pids: number[] = [];
+  for (const event of events) {
+    if (event.type === 'step-started' && event.stepId === stepId) pids = [];
+    if (event.type === 'step-progress' && event.stepId === stepId && typeof event.pid === 'number')
+      pids.push(event.pid);
+  }
+  return pids;
 }
 
 function isMutating(step: CompiledStep): boolean {

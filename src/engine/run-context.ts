@@ -7,10 +7,12 @@ import type { AwsSettings, ConnectionSettings } from '../steps/types.js';
 import type { Clock } from './clock.js';
 import { renderConnection } from './connection-settings.js';
 import { ConnectionPool } from './connections.js';
+import type { CrashWhen } from './crash-points.js';
 import type { RunEvent } from './events.js';
 import { DestructiveGuard } from './guard.js';
 import type { Masker } from './mask.js';
 import { Renderer, type TemplateScope } from './render.js';
+import { ResourceTracker } from './resources.js';
 
 interface Resource {
   value: Promise<unknown>;
@@ -23,6 +25,8 @@ export class RunContext {
   readonly pool: ConnectionPool;
   /** The destructive-step guard; undefined when destructive steps are allowed. */
   readonly guard?: DestructiveGuard;
+  /** Clusters and instances the run created. */
+  readonly tracker = new ResourceTracker();
   private readonly settings = new Map<string, ConnectionSettings>();
   private readonly resources = new Map<string, Resource>();
 
@@ -36,6 +40,8 @@ export class RunContext {
     inputs: Record<string, unknown>,
     env: Record<string, string | undefined>,
     guardDestructive = false,
+    /** Where to kill the process, for recovery tests (crash-points.ts). */
+    readonly crashAt?: ReadonlyMap<string, CrashWhen>,
   ) {
     this.renderer = new Renderer(runbook.sources, () => new Date(clock.now()));
     if (guardDestructive) this.guard = new DestructiveGuard(runbook, this.renderer);

@@ -4,12 +4,14 @@
  */
 import type { CompiledStep } from '../runbook/types.js';
 import { stepType } from '../steps/registry.js';
-import type { StepContext, StepType } from '../steps/types.js';
+import type { ReconcileContext, Reconciliation, StepContext, StepType } from '../steps/types.js';
 import { formatDuration } from './clock.js';
-import { interruptedError, StepError, toStepError, type AssertionResult } from './errors.js';
-import type { StepErrorRecord, StepStatus } from './events.js';
+import { crashNow } from './crash-points.js';
+import { interruptedError, StepError, toStepError, UsageError, type AssertionResult } from './errors.js';
+import type { ResourceRef, StepErrorRecord, StepStatus } from './events.js';
 import { toPlain } from './plain.js';
 import { durationMs, fieldAt, formatSpan, isTruthy, spanAt } from './render.js';
+import { creationsOf } from './resources.js';
 import type { RunContext } from './run-context.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 60 * 60_000;
@@ -28,6 +30,15 @@ interface Finish {
   errorIgnored?: boolean;
   captures?: Record<string, unknown>;
   reason?: string;
+  created?: ResourceRef[];
+}
+
+/** A step an earlier process of this run started and never finished, to settle before it runs again. */
+export interface CutOff {
+  /** When that attempt started (ms since the epoch). */
+  at: number;
+  /** Processes it started. */
+  pids: number[];
 }
 
 /** Runs the step at `index` (0-based among steps and finally) of `total`; never throws for step failures. */
@@ -37,15 +48,23 @@ export async function runStep(
   index: number,
   total: number,
   signal: AbortSignal,
+  cutOff?: CutOff,
 ): Promise<StepOutcome> {
   const { clock, scope, renderer, emit } = run;
   const type = stepType(step.type);
   const startedAt = clock.now();
+  // A cut-off step is settled before it starts again; a refusal leaves the run unfinished, to resume later.
+  const settled = cutOff ? await settle(run, step, type, signal, startedAt, cutOff) : undefined;
   emit({ type: 'step-started', stepId: step.id, index: index + 1, total, startedAt: iso(startedAt) });
+  const crash = run.crashAt?.get(step.id);
+  if (crash === 'start') crashNow();
+  const crashTimer = typeof crash === 'number' ? setTimeout(crashNow, crash) : undefined;
   let rendered: unknown;
   let attempts = 0;
+  let reconciled: string | undefined;
 
   const finish = (status: StepStatus, extra: Finish): StepOutcome => {
+    clearTimeout(crashTimer);
     const finishedAt = clock.now();
     for (const assertion of extra.error?.assertions ?? assertionsOf(extra.result)) {
       const { span, ...rest } = assertion;
@@ -71,7 +90,10 @@ export async function runStep(
       ...(extra.captures && Object.keys(extra.captures).length > 0
         ? { captures: toPlain(extra.captures) as Record<string, unknown> }
         : {}),
+      ...(extra.created && extra.created.length > 0 ? { created: extra.created } : {}),
+      ...(reconciled ? { reconciled } : {}),
     });
+    if (status === 'passed') run.tracker.add(step.id, extra.created);
     return { status, ...(extra.error && !extra.errorIgnored ? { error: extra.error } : {}) };
   };
 
@@ -94,6 +116,35 @@ export async function runStep(
     scope.steps[step.id] = { status: 'failed' };
     return finish('failed', { error: guarded.refusal });
   }
+  const creates = creationsOf(step, renderer, scope);
+  const passed = (result: unknown): StepOutcome => {
+    const captures = { ...(type.captures?.(step, result) ?? {}) };
+    for (const [name, template] of Object.entries(step.capture ?? {})) {
+      captures[name] = renderer.withSpan(template, { ...scope, result }, spanAt(step, `/capture/${name}`));
+    }
+    Object.assign(scope.captures, captures);
+    scope.steps[step.id] = { result, status: 'passed' };
+    if (guarded) run.guard?.record(guarded.creates);
+    return finish('passed', { result, captures, created: creates });
+  };
+
+  if (settled) {
+    reconciled = settled.note;
+    emit({
+      type: 'step-progress',
+      stepId: step.id,
+      elapsedMs: clock.now() - startedAt,
+      message: settled.note,
+    });
+    if (settled.action === 'adopt') {
+      try {
+        return passed(settled.result);
+      } catch (thrown) {
+        scope.steps[step.id] = { status: 'failed' };
+        return finish('failed', { error: toStepError(thrown, { span: step.span }) });
+      }
+    }
+  }
 
   for (;;) {
     attempts += 1;
@@ -101,15 +152,10 @@ export async function runStep(
       const result = await attempt(run, step, type, signal, startedAt, (value) => {
         rendered = value;
       });
-      const captures = { ...(type.captures?.(step, result) ?? {}) };
-      for (const [name, template] of Object.entries(step.capture ?? {})) {
-        captures[name] = renderer.withSpan(template, { ...scope, result }, spanAt(step, `/capture/${name}`));
-      }
-      Object.assign(scope.captures, captures);
-      scope.steps[step.id] = { result, status: 'passed' };
-      if (guarded) run.guard?.record(guarded.creates);
-      return finish('passed', { result, captures });
+      if (crash === 'end') crashNow();
+      return passed(result);
     } catch (thrown) {
+      if (crash === 'end') crashNow();
       let error = toStepError(thrown, { span: step.span });
       // An executor that ignored the abort may fail in its own words; the reason is the truth.
       if (signal.aborted && error.kind !== 'interrupted' && signal.reason instanceof StepError)
@@ -186,6 +232,52 @@ async function attempt(
     clearTimeout(timer);
     runSignal.removeEventListener('abort', onRunAbort);
   }
+}
+
+/**
+ * Asks the step type how to settle a cut-off step, within the step's time budget. Throws a UsageError when
+ * it cannot be settled, or the world cannot be asked: the run then stops where it is, unfinished.
+ */
+async function settle(
+  run: RunContext,
+  step: CompiledStep,
+  type: StepType,
+  runSignal: AbortSignal,
+  startedAt: number,
+  cutOff: CutOff,
+): Promise<Exclude<Reconciliation, { action: 'refuse' }>> {
+  const hint = `Check its effect by hand, then set \`onResume: rerun\` or \`onResume: skip\` on step ${step.id} and resume again.`;
+  const reconciler = type.reconciler?.(step);
+  if (!reconciler) {
+    throw new UsageError(
+      `step ${step.id} was cut off mid-way; labrun cannot tell what a cut-off ${step.type} step did`,
+      hint,
+    );
+  }
+  const timeoutMs = type.defaultTimeoutMs ?? run.defaultTimeoutMs;
+  const signal = AbortSignal.any([runSignal, AbortSignal.timeout(timeoutMs)]);
+  const ctx: ReconcileContext = {
+    ...stepContext(run, step, signal, timeoutMs, startedAt, () => undefined),
+    cutOffAt: cutOff.at,
+    pids: cutOff.pids,
+    disposable: (name) => !run.guard || run.runbook.connections[name]?.disposable !== false,
+  };
+  let settled: Reconciliation;
+  try {
+    settled = await reconciler(ctx);
+  } catch (error) {
+    throw new UsageError(
+      `step ${step.id} was cut off mid-way, and finding out what it did failed: ${run.masker.text((error as Error).message)}`,
+      'Fix the cause (is the endpoint reachable?) and resume again.',
+    );
+  }
+  if (settled.action === 'refuse') {
+    throw new UsageError(
+      `step ${step.id} was cut off mid-way and cannot be settled: ${settled.reason}`,
+      settled.hint ?? hint,
+    );
+  }
+  return settled;
 }
 
 function stepContext(

@@ -34,6 +34,8 @@ export interface ProgressUpdate {
   message?: string;
   observed?: unknown;
   polls?: number;
+  /** A process the step started; journaled so that a resumed run can stop it if this one dies. */
+  pid?: number;
 }
 
 /** What an executor may use while its step runs. */
@@ -102,4 +104,30 @@ export interface StepType {
   execute(step: CompiledStep, ctx: StepContext): Promise<unknown>;
   /** Captures the step makes by its nature (the capture step), besides its `capture` mapping. */
   captures?(step: CompiledStep, result: unknown): Record<string, unknown>;
+  /**
+   * For a changing step that an earlier process started but never finished (it was killed): how a resumed
+   * run finds out what the step did. Undefined when the type cannot tell for this step; the runbook must
+   * then say what to do with `onResume`.
+   */
+  reconciler?(step: CompiledStep): Reconciler | undefined;
 }
+
+/** Looks at the world and settles a cut-off step: adopt what it did, run it again, or refuse. */
+export type Reconciler = (ctx: ReconcileContext) => Promise<Reconciliation>;
+
+export interface ReconcileContext extends StepContext {
+  /** When the cut-off attempt started (ms since the epoch). */
+  readonly cutOffAt: number;
+  /** Processes the cut-off attempt started (journaled with step-progress). */
+  readonly pids: number[];
+  /** Whether the destructive-step guard would let this step's connection lose data. */
+  disposable(connection: string): boolean;
+}
+
+export type Reconciliation =
+  /** The step had taken effect: record it as passed with this result (captures are made from it). */
+  | { action: 'adopt'; result: unknown; note: string }
+  /** Running the step again is safe now (it had no effect, or it was undone, or repeating it is harmless). */
+  | { action: 'rerun'; note: string }
+  /** Neither can be known or done safely. */
+  | { action: 'refuse'; reason: string; hint?: string };

@@ -217,7 +217,13 @@ ${restore()}${backtrack('{{inputs.clusterName}}-clone')}finally:
           ['RestoreDBClusterToPointInTime', 'auroralab-mysql-cluster-clone'],
           ['BacktrackDBCluster', 'auroralab-mysql-cluster-clone'],
           ['DeleteDBCluster', 'auroralab-mysql-cluster-clone'],
+          // After finally: is the clone the run created really gone?
+          ['DescribeDBClusters', 'auroralab-mysql-cluster-clone'],
         ],
+      );
+      assert.deepEqual(
+        record.resources?.created.map((r) => [r.kind, r.id, r.stepId]),
+        [['cluster', 'auroralab-mysql-cluster-clone', 'create-clone']],
       );
     });
 

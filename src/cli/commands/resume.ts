@@ -64,9 +64,16 @@ export async function resumeCommand(
       throw error;
     }
     // A non-secret input keeps the value the run started with, whatever its source says now.
+    const given = parseSets(flags.set);
     for (const spec of runbook.inputs) {
-      if (!spec.secret && spec.name in journal.started.inputs)
-        values[spec.name] = journal.started.inputs[spec.name];
+      if (spec.secret || !(spec.name in journal.started.inputs)) continue;
+      const was = journal.started.inputs[spec.name];
+      if (spec.name in given && String(values[spec.name]) !== String(was)) {
+        output.err(
+          `labrun: resume: --set ${spec.name} ignored: the run started with ${spec.name}=${JSON.stringify(was)} and keeps it`,
+        );
+      }
+      values[spec.name] = was;
     }
     // The view learns the step outline and positions from the run's original start.
     return await attendedRun(

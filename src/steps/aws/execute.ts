@@ -9,6 +9,7 @@
  */
 import { StepError } from '../../engine/errors.js';
 import { toPlain } from '../../engine/plain.js';
+import { CREATING_AWS_OPERATIONS, type ResourceKind } from '../../runbook/destructive.js';
 import { closest } from '../../runbook/did-you-mean.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
@@ -16,11 +17,12 @@ import type {
   AwsSettings,
   PlanContext,
   PlannedAction,
+  Reconciler,
   StepContext,
   StepType,
 } from '../types.js';
 
-interface SdkClient {
+export interface SdkClient {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   destroy(): void;
 }
@@ -49,6 +51,7 @@ export const awsStep = {
   mutating: (step: CompiledStep) => !READ_ONLY.test(String(step.fields.operation ?? '')),
   plan: (_step, ctx) => planAws(ctx, ''),
   execute: (_step, ctx) => runAws(ctx, ''),
+  reconciler: (step) => awsReconciler(step),
 } satisfies StepType;
 
 export function planAws(ctx: PlanContext, base: string): PlannedAction {
@@ -283,4 +286,157 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** A cluster or instance as found now: its status and creation time; undefined when it does not exist. */
+export interface FoundResource {
+  status: string;
+  createdAt?: Date;
+  /** The Describe answer's item (DBCluster or DBInstance). */
+  item: Record<string, unknown>;
+}
+
+/** Looks a cluster or instance up by identifier with an idempotent (retrying) client. */
+export async function describeResource(
+  aws: AwsSettings,
+  ref: { kind: ResourceKind; id: string },
+  signal: AbortSignal,
+  client?: SdkClient,
+): Promise<FoundResource | undefined> {
+  const sdk = await loadSdk('rds');
+  const own = client ?? (await createClient(sdk, 'rds', aws, 'idempotent'));
+  const cluster = ref.kind === 'cluster';
+  const Command = sdk[cluster ? 'DescribeDBClustersCommand' : 'DescribeDBInstancesCommand'] as CommandClass;
+  try {
+    const output = toPlain(
+      await own.send(
+        new Command(cluster ? { DBClusterIdentifier: ref.id } : { DBInstanceIdentifier: ref.id }),
+        { abortSignal: signal },
+      ),
+    ) as Record<string, unknown>;
+    const list = output[cluster ? 'DBClusters' : 'DBInstances'];
+    const item = Array.isArray(list) ? (list[0] as Record<string, unknown> | undefined) : undefined;
+    if (!item) return undefined;
+    const status = item[cluster ? 'Status' : 'DBInstanceStatus'];
+    const created = item[cluster ? 'ClusterCreateTime' : 'InstanceCreateTime'];
+    return {
+      status: typeof status === 'string' ? status : 'unknown',
+      ...(typeof created === 'string' && !Number.isNaN(Date.parse(created))
+        ? { createdAt: new Date(created) }
+        : {}),
+      item,
+    };
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? '';
+    if (/^(DBClusterNotFound|DBInstanceNotFound)/.test(name)) return undefined;
+    if (signal.aborted) throw new Error(`no answer in time looking up ${ref.kind} ${ref.id}`);
+    throw sdkError(error, 'rds', cluster ? 'DescribeDBClusters' : 'DescribeDBInstances');
+  } finally {
+    if (!client) own.destroy();
+  }
+}
+
+const DELETING: Readonly<Record<string, { kind: ResourceKind; param: string }>> = {
+  DeleteDBCluster: { kind: 'cluster', param: 'DBClusterIdentifier' },
+  DeleteDBInstance: { kind: 'instance', param: 'DBInstanceIdentifier' },
+};
+
+/**
+ * How much earlier than the cut-off attempt's start a resource may have been created and still be taken as
+ * made by it: the service's clock and this machine's differ a little.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Settles an aws step cut off mid-way. A create (CreateDBCluster, RestoreDBClusterToPointInTime,
+ * CreateDBInstance, ...) whose target now exists, created after the attempt started, took effect: it is
+ * adopted with the Describe answer as its result (`{DBCluster: ...}` / `{DBInstance: ...}`, the shape the
+ * create answers with); if the target does not exist, the create runs again. A backtrack is adopted when
+ * the cluster lists a backtrack to the same instant requested since the attempt started, and otherwise runs
+ * again. A delete is adopted when its target is gone or being deleted, and otherwise runs again. Anything
+ * else is left to the runbook's `onResume`.
+ */
+function awsReconciler(step: CompiledStep): Reconciler | undefined {
+  if (step.fields.service !== undefined && step.fields.service !== 'rds') return undefined;
+  const operation = String(step.fields.operation ?? '');
+  const creating = CREATING_AWS_OPERATIONS[operation];
+  if (creating) {
+    return async (ctx) => {
+      const params = ctx.render('/params') as Record<string, unknown> | undefined;
+      const id = params?.[creating.param];
+      if (typeof id !== 'string' || id === '')
+        return { action: 'refuse', reason: `its ${creating.param} cannot be worked out` };
+      const found = await describeResource(ctx.aws, { kind: creating.kind, id }, ctx.signal);
+      if (!found)
+        return { action: 'rerun', note: `${creating.kind} ${id} does not exist: creating it again` };
+      if (found.createdAt && found.createdAt.getTime() < ctx.cutOffAt - CLOCK_SKEW_MS) {
+        return {
+          action: 'refuse',
+          reason: `${creating.kind} ${id} exists, but was created at ${found.createdAt.toISOString()}, before the cut-off step started (${new Date(ctx.cutOffAt).toISOString()}); it is not this run's to adopt`,
+          hint: `Delete ${id} or give the run another identifier, then resume.`,
+        };
+      }
+      const key = creating.kind === 'cluster' ? 'DBCluster' : 'DBInstance';
+      return {
+        action: 'adopt',
+        result: { [key]: found.item },
+        note: `adopted ${creating.kind} ${id} (${found.status}), created by the cut-off call`,
+      };
+    };
+  }
+  if (operation === 'BacktrackDBCluster') {
+    return async (ctx) => {
+      const params = ctx.render('/params') as Record<string, unknown> | undefined;
+      const id = String(params?.DBClusterIdentifier ?? '');
+      const to = Date.parse(String(params?.BacktrackTo ?? ''));
+      const sdk = await loadSdk('rds');
+      const client = await ctx.resource(
+        'aws:rds:idempotent',
+        () => createClient(sdk, 'rds', ctx.aws, 'idempotent'),
+        (c) => c.destroy(),
+      );
+      const Command = sdk.DescribeDBClusterBacktracksCommand as CommandClass;
+      let output: Record<string, unknown>;
+      try {
+        output = toPlain(
+          await client.send(new Command({ DBClusterIdentifier: id }), { abortSignal: ctx.signal }),
+        ) as Record<string, unknown>;
+      } catch (error) {
+        throw sdkError(error, 'rds', 'DescribeDBClusterBacktracks');
+      }
+      const list = (output.DBClusterBacktracks ?? []) as Array<Record<string, unknown>>;
+      const match = list.find(
+        (b) =>
+          Date.parse(String(b.BacktrackTo)) === to &&
+          Date.parse(String(b.BacktrackRequestCreationTime)) >= ctx.cutOffAt - CLOCK_SKEW_MS &&
+          b.Status !== 'FAILED' &&
+          b.Status !== 'failed',
+      );
+      if (!match) return { action: 'rerun', note: `no backtrack of ${id} was requested: backtracking again` };
+      return {
+        action: 'adopt',
+        result: match,
+        note: `adopted backtrack ${String(match.BacktrackIdentifier)} of ${id} (${String(match.Status)})`,
+      };
+    };
+  }
+  const deleting = DELETING[operation];
+  if (deleting) {
+    return async (ctx) => {
+      const params = ctx.render('/params') as Record<string, unknown> | undefined;
+      const id = String(params?.[deleting.param] ?? '');
+      const found = await describeResource(ctx.aws, { kind: deleting.kind, id }, ctx.signal);
+      if (!found) return { action: 'adopt', result: {}, note: `${deleting.kind} ${id} is gone already` };
+      if (found.status === 'deleting') {
+        const key = deleting.kind === 'cluster' ? 'DBCluster' : 'DBInstance';
+        return {
+          action: 'adopt',
+          result: { [key]: found.item },
+          note: `${deleting.kind} ${id} is being deleted`,
+        };
+      }
+      return { action: 'rerun', note: `${deleting.kind} ${id} is still ${found.status}: deleting it again` };
+    };
+  }
+  return undefined;
 }

@@ -2,9 +2,19 @@
  * The `sysbench` step: runs the real sysbench binary with an argument vector (never a shell), connection
  * options taken from the named connection, and parses its summary into numbers.
  */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StepError } from '../../engine/errors.js';
 import type { CompiledStep } from '../../runbook/types.js';
-import type { ConnectionSettings, PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
+import type {
+  ConnectionSettings,
+  PlanContext,
+  PlannedAction,
+  Reconciler,
+  StepContext,
+  StepType,
+} from '../types.js';
 
 export interface SysbenchPrepareSummary {
   tables: number;
@@ -26,15 +36,15 @@ export interface SysbenchRunSummary {
   latency: { min: number; avg: number; max: number; p95: number; sum: number };
 }
 
+const readOnly = (step: CompiledStep): boolean =>
+  step.fields.command === 'run' && /read_only|point_select|select_random/.test(String(step.fields.workload));
+
 export const sysbenchStep = {
   type: 'sysbench',
-  mutating: (step: CompiledStep) =>
-    !(
-      step.fields.command === 'run' &&
-      /read_only|point_select|select_random/.test(String(step.fields.workload))
-    ),
+  mutating: (step: CompiledStep) => !readOnly(step),
   plan: (_step, ctx) => planSysbench(ctx),
   execute: (_step, ctx) => runSysbench(ctx),
+  reconciler: (step) => sysbenchReconciler(step),
 } satisfies StepType;
 
 const SYSBENCH = process.env.LABRUN_SYSBENCH ?? 'sysbench';
@@ -75,10 +85,10 @@ export function buildArgv(
   return argv;
 }
 
-async function runSysbench(ctx: StepContext): Promise<unknown> {
+async function runSysbench(ctx: StepContext, commandOverride?: string): Promise<unknown> {
   const connection = String(ctx.field('/connection'));
   const workload = String(ctx.render('/workload'));
-  const command = String(ctx.render('/command'));
+  const command = commandOverride ?? String(ctx.render('/command'));
   const options = ctx.render('/options') ?? {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new StepError('options must be a mapping of sysbench option names to values', {
@@ -110,6 +120,8 @@ async function runSysbench(ctx: StepContext): Promise<unknown> {
     stdin: 'ignore',
     env: { LC_ALL: 'C' },
   });
+  // Journaled: if this runner dies, a resumed run stops the sysbench it leaves behind before going on.
+  if (child.pid !== undefined) ctx.progress({ pid: child.pid, message: `sysbench ${command} started` });
   child.stdout?.on('data', (chunk: Buffer) => {
     const line = chunk.toString('utf8').trim().split('\n').pop();
     if (line) ctx.progress({ message: line.trim() });
@@ -188,4 +200,60 @@ function sysbenchHint(output: string): string | undefined {
   if (/invalid option|unrecognized option|Unknown option/i.test(output))
     return 'Check the option names in options.';
   return undefined;
+}
+
+/**
+ * Settles a sysbench step cut off by a crash. First, the sysbench the dead runner started (its pid is in the
+ * journal) is stopped if it still runs: it would otherwise go on writing behind the resumed run's back.
+ * Then: a read-only `run` or a `cleanup` simply runs again; a `prepare` left an unknown part of its tables,
+ * so they are dropped with `sysbench <workload> cleanup` (same options) and the prepare runs again — only on
+ * a connection the guard lets lose data. A writing `run` did an unknown share of its work: left to `onResume`.
+ */
+function sysbenchReconciler(step: CompiledStep): Reconciler | undefined {
+  const command = step.fields.command;
+  if (command !== 'prepare' && command !== 'cleanup' && !readOnly(step)) return undefined;
+  return async (ctx) => {
+    const stopped = await stopLeftovers(ctx.pids);
+    const before = stopped.length > 0 ? `stopped the cut-off sysbench (pid ${stopped.join(', ')}); ` : '';
+    if (command !== 'prepare') return { action: 'rerun', note: `${before}running ${String(command)} again` };
+    const connection = String(ctx.field('/connection'));
+    if (!ctx.disposable(connection)) {
+      return {
+        action: 'refuse',
+        reason: `settling a cut-off prepare means dropping its tables with sysbench cleanup, and connection ${connection} is not disposable`,
+        hint: `Drop the half-made tables by hand and set \`onResume: rerun\` on step ${ctx.step.id}, or run with --allow-destructive.`,
+      };
+    }
+    await runSysbench(ctx, 'cleanup');
+    return {
+      action: 'rerun',
+      note: `${before}dropped the tables of the cut-off prepare with sysbench cleanup; preparing again`,
+    };
+  };
+}
+
+/** Kills (SIGKILL) those of `pids` that are still a running sysbench, and waits until they are gone. */
+async function stopLeftovers(pids: number[]): Promise<number[]> {
+  const program = basename(SYSBENCH);
+  const isSysbench = (pid: number): boolean => {
+    try {
+      const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      return basename(argv0) === program;
+    } catch {
+      return false;
+    }
+  };
+  const stopped: number[] = [];
+  for (const pid of pids) {
+    if (!isSysbench(pid)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      stopped.push(pid);
+    } catch {
+      // It ended on its own meanwhile.
+    }
+  }
+  // A killed orphan is reaped by init; it is gone once /proc no longer shows it as sysbench.
+  for (let waited = 0; stopped.some(isSysbench) && waited < 5000; waited += 50) await sleep(50);
+  return stopped;
 }
