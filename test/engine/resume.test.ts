@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/engine/errors.js';
 import { MASK } from '../../src/engine/mask.js';
 import { latestUnfinishedRun, readJournal, resumeRun } from '../../src/engine/resume.js';
+import type { CompiledRunbook } from '../../src/runbook/types.js';
+import { openRunStore } from '../../src/engine/run-store.js';
+import type { AwsSettings } from '../../src/steps/types.js';
+import { RDS_ITEM_NAMES, startQueryServer, toXml, type QueryServer } from '../helpers/query-server.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
 const RUNBOOK = `name: resume-engine
@@ -135,5 +139,161 @@ connections:
         error instanceof UsageError && /step change \(sql\) was cut off mid-way/.test(error.message),
     );
     assert.ok(!readJournal(runDir).finished, 'a refused resume writes nothing');
+  });
+
+  describe('a cut-off AWS create, reconciled (local Query-protocol server)', function () {
+    let server: QueryServer;
+    let aws: AwsSettings;
+    before(async function () {
+      server = await startQueryServer();
+      aws = {
+        endpoint: server.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDLABRUNTEST', secretAccessKey: 'labrun-test-secret-key' },
+      };
+    });
+    after(async function () {
+      await server.close();
+    });
+    beforeEach(function () {
+      server.requests.length = 0;
+    });
+
+    const CREATE = `name: resume-create
+steps:
+  - id: create
+    type: aws
+    operation: RestoreDBClusterToPointInTime
+    params:
+      RestoreType: copy-on-write
+      UseLatestRestorableTime: true
+      SourceDBClusterIdentifier: lab
+      DBClusterIdentifier: lab-clone
+    capture:
+      endpoint: "{{result.DBCluster.Endpoint}}"
+  - id: after
+    type: capture
+    name: after
+    value: "{{captures.endpoint}}"
+`;
+
+    /** A run of CREATE whose process died inside `create`, which had started at `startedAt`. */
+    async function cutOffCreate(startedAt: Date): Promise<{ runDir: string; runbook: CompiledRunbook }> {
+      const runbook = await ws.compile(CREATE);
+      const id = `cut-create-${startedAt.getTime()}`;
+      const store = openRunStore(join(ws.dir, 'runs'), id);
+      store.appendEvent({
+        type: 'run-started',
+        runId: id,
+        runbook: { file: runbook.file, name: runbook.name },
+        startedAt: startedAt.toISOString(),
+        inputs: {},
+        steps: [
+          { id: 'create', type: 'aws', cleanup: false, span: 'x:1:1' },
+          { id: 'after', type: 'capture', cleanup: false, span: 'x:1:1' },
+        ],
+        runDir: join(ws.dir, 'runs', id),
+      });
+      store.appendEvent({
+        type: 'step-started',
+        stepId: 'create',
+        index: 1,
+        total: 2,
+        startedAt: startedAt.toISOString(),
+      });
+      store.close();
+      return { runDir: join(ws.dir, 'runs', id), runbook };
+    }
+
+    const describeAs = (created: Date): void =>
+      server.handle('DescribeDBClusters', () => ({
+        result: toXml(
+          {
+            DBClusters: [
+              {
+                DBClusterIdentifier: 'lab-clone',
+                Status: 'creating',
+                Endpoint: 'lab-clone.cluster.local',
+                ClusterCreateTime: created.toISOString(),
+              },
+            ],
+          },
+          RDS_ITEM_NAMES,
+        ),
+      }));
+
+    it('adopts the clone the cut-off call created, without calling the create again', async function () {
+      const startedAt = new Date(Date.now() - 5_000);
+      const { runDir, runbook } = await cutOffCreate(startedAt);
+      describeAs(new Date(startedAt.getTime() + 500));
+      const resumed = await resumeRun(runbook, runDir, { inputs: {}, aws });
+      assert.equal(resumed.record.status, 'passed');
+      assert.deepEqual(
+        server.requests.map((r) => r.action),
+        ['DescribeDBClusters', 'DescribeDBClusters'],
+        'one lookup to settle the step, one after the run to check what it created; no create',
+      );
+      const create = resumed.record.steps[0]!;
+      assert.match(create.reconciled!, /adopted cluster lab-clone \(creating\), created by the cut-off call/);
+      assert.equal(resumed.record.captures.after, 'lab-clone.cluster.local');
+      assert.deepEqual(create.created, [{ kind: 'cluster', id: 'lab-clone' }]);
+      assert.deepEqual(
+        resumed.record.resources?.leaked.map((r) => [r.id, r.state]),
+        [['lab-clone', 'creating']],
+      );
+    });
+
+    it('runs the create again when the clone does not exist', async function () {
+      const { runDir, runbook } = await cutOffCreate(new Date(Date.now() - 5_000));
+      server.handle('DescribeDBClusters', () => ({
+        error: { status: 404, code: 'DBClusterNotFoundFault', message: 'DBCluster lab-clone not found.' },
+      }));
+      server.handle('RestoreDBClusterToPointInTime', () => ({
+        result: toXml(
+          { DBCluster: { DBClusterIdentifier: 'lab-clone', Endpoint: 'e', Status: 'creating' } },
+          RDS_ITEM_NAMES,
+        ),
+      }));
+      const resumed = await resumeRun(runbook, runDir, { inputs: {}, aws });
+      assert.equal(resumed.record.status, 'passed');
+      assert.deepEqual(
+        server.requests.map((r) => r.action),
+        ['DescribeDBClusters', 'RestoreDBClusterToPointInTime', 'DescribeDBClusters'],
+      );
+      assert.match(resumed.record.steps[0]!.reconciled!, /does not exist: creating it again/);
+    });
+
+    it('refuses to adopt a cluster older than the cut-off step, and leaves the run resumable', async function () {
+      const startedAt = new Date(Date.now() - 5_000);
+      const { runDir, runbook } = await cutOffCreate(startedAt);
+      describeAs(new Date(startedAt.getTime() - 3_600_000));
+      await assert.rejects(
+        resumeRun(runbook, runDir, { inputs: {}, aws }),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          /step create was cut off mid-way and cannot be settled: cluster lab-clone exists, but was created at .* before the cut-off step started/.test(
+            error.message,
+          ) &&
+          /Delete lab-clone or give the run another identifier/.test(error.hint ?? ''),
+      );
+      assert.deepEqual(
+        server.requests.map((r) => r.action),
+        ['DescribeDBClusters'],
+      );
+      assert.ok(!readJournal(runDir).finished, 'the run can be resumed once the clash is sorted out');
+    });
+
+    it('refuses, resumably, when the world cannot be asked', async function () {
+      const { runDir, runbook } = await cutOffCreate(new Date());
+      await assert.rejects(
+        resumeRun(runbook, runDir, {
+          inputs: {},
+          aws: { ...aws, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 },
+        }),
+        (error: unknown) =>
+          error instanceof UsageError && /finding out what it did failed/.test(error.message),
+      );
+      assert.ok(!readJournal(runDir).finished);
+    });
   });
 });
