@@ -53,6 +53,12 @@ export interface RunStartedEvent {
   resume?: ResumeSettings;
 }
 
+/** A cut-off run continued by `labrun resume`: what follows in the journal is the new process's. */
+export interface RunResumedEvent {
+  type: 'run-resumed';
+  resumedAt: string;
+}
+
 export interface StepStartedEvent {
   type: 'step-started';
   stepId: string;
@@ -163,6 +169,7 @@ export interface RunFinishedEvent {
 
 export type RunEvent =
   | RunStartedEvent
+  | RunResumedEvent
   | StepStartedEvent
   | StepProgressEvent
   | StepRetryEvent

@@ -147,7 +147,7 @@ export async function executeRun(
       ...(options.resume ? { resume: maskedSettings(runbook, options.resume) } : {}),
     });
   } else {
-    store.writeRecord(restored.record);
+    emit({ type: 'run-resumed', resumedAt: iso(clock.now()) });
   }
 
   const runSignal = options.signal ?? new AbortController().signal;
@@ -334,6 +334,7 @@ function maskEvent(masker: Masker, event: RunEvent): RunEvent {
       };
     case 'resources-checked':
       return masker.deep(event);
+    case 'run-resumed':
     case 'step-started':
     case 'run-finished':
       return event;

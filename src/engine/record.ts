@@ -47,6 +47,8 @@ export interface RunRecord {
   captures: Record<string, unknown>;
   exitCode?: number;
   runDir: string;
+  /** When `labrun resume` continued the run, once per resume. */
+  resumedAt?: string[];
   /** Clusters and instances the run created, and those still there after `finally`. */
   resources?: { created: TrackedResource[]; leaked: TrackedResource[] };
 }
@@ -103,6 +105,9 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
       record.finishedAt = event.finishedAt;
       record.durationMs = event.durationMs;
       record.exitCode = event.exitCode;
+      break;
+    case 'run-resumed':
+      record.resumedAt = [...(record.resumedAt ?? []), event.resumedAt];
       break;
     case 'resources-checked':
       record.resources = { created: event.created, leaked: event.leaked };

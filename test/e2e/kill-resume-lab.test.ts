@@ -139,6 +139,7 @@ describe('kill -9 at every step of the Part 3 lab on the sandbox, resumed each t
     const run = await chain('start', 'start');
     assert.deepEqual(run.kills, stepIds, 'killed once in every step');
     assertSound(run, before);
+    assert.equal(run.record.resumedAt?.length, stepIds.length, 'each resume is in the record');
     const create = run.record.steps.find((s) => s.id === 'create-clone')!;
     assert.match(create.reconciled ?? '', /does not exist: creating it again/);
   });
