@@ -16,8 +16,8 @@ import {
   type ResourceKind,
 } from '../runbook/destructive.js';
 import { renderTemplate } from '../runbook/index.js';
-import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
-import { StepError } from './errors.js';
+import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
+import { StepError, UsageError } from './errors.js';
 import { fieldAt, spanAt, type Renderer, type TemplateScope } from './render.js';
 
 export const REFUSED_CODE = 'DestructiveStepRefused';
@@ -126,4 +126,37 @@ export class DestructiveGuard {
     }
     return out;
   }
+}
+
+/**
+ * The guard before the run, with inputs resolved: a destructive step whose target is a template of inputs
+ * only (`{{inputs.clusterName}}`) is known now, and refused now, before anything is called, instead of after
+ * the steps before it have run. Targets that depend on captures or results stay for the run-time check; so do
+ * all targets after a create whose identifier is only known at run time (it might be what they name).
+ */
+export function preflightGuard(
+  runbook: CompiledRunbook,
+  renderer: Renderer,
+  scope: TemplateScope,
+): UsageError | undefined {
+  const guard = new DestructiveGuard(runbook, renderer);
+  for (const step of [...runbook.steps, ...runbook.finally]) {
+    const { refusal, creates } = guard.check(step, scope);
+    if (refusal) {
+      const diagnostic: Diagnostic = {
+        code: 'destructive-step',
+        severity: 'error',
+        message: `step ${step.id}: ${refusal.message}`,
+        file: refusal.span?.file ?? runbook.file,
+        ...(refusal.span ? { span: refusal.span } : {}),
+        ...(refusal.hint ? { hint: refusal.hint } : {}),
+      };
+      return new UsageError(`step ${step.id}: ${refusal.message}`, refusal.hint, [diagnostic]);
+    }
+    const operation =
+      step.type === 'aws' ? CREATING_AWS_OPERATIONS[String(step.fields.operation)] : undefined;
+    if (operation && creates.length === 0) return undefined;
+    guard.record(creates);
+  }
+  return undefined;
 }

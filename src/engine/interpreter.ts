@@ -8,9 +8,10 @@ import type { AwsSettings } from '../steps/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { StepError, UsageError } from './errors.js';
 import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
+import { preflightGuard } from './guard.js';
 import { MASK, Masker } from './mask.js';
 import { applyEvent, type RunRecord } from './record.js';
-import { formatSpan } from './render.js';
+import { formatSpan, Renderer } from './render.js';
 import { RunContext } from './run-context.js';
 import { newRunId, openRunStore } from './run-store.js';
 import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep, type CutOff } from './step-runner.js';
@@ -91,6 +92,15 @@ export async function executeRun(
 
   const runStartedAt = restored?.startedAtMs ?? clock.now();
   const runId = restored?.runId ?? options.runId ?? newRunId(runbook.name, new Date(runStartedAt));
+  if (!restored && options.guardDestructive) {
+    const refusal = preflightGuard(runbook, new Renderer(runbook.sources, () => new Date(clock.now())), {
+      inputs: { ...options.inputs },
+      captures: {},
+      steps: {},
+      env: options.env ?? { ...process.env },
+    });
+    if (refusal) throw refusal;
+  }
   const store = openRunStore(options.runsDir ?? 'runs', runId);
   let record: RunRecord | undefined = restored?.record;
   let listenerError: { error: unknown } | undefined;

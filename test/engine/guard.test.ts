@@ -4,11 +4,12 @@
  * values that must reach MariaDB and sysbench as data.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { UsageError } from '../../src/engine/errors.js';
 import { resolveRunInputs } from '../../src/engine/inputs.js';
 import { runRunbook } from '../../src/engine/interpreter.js';
 import { compileRunbook } from '../../src/runbook/index.js';
@@ -159,11 +160,15 @@ ${extra}`;
       BacktrackTo: "2026-11-23T09:20:02Z"
 `;
 
-    it('refuses a BacktrackDBCluster on a cluster the run did not create, before any API call', async () => {
+    it('refuses a BacktrackDBCluster on a cluster known only at run time that the run did not create, calling nothing', async () => {
       const { record, runbook } = await ws.run(
         `name: backtrack-source
 ${HEADER}steps:
-${backtrack('{{inputs.clusterName}}')}  - id: after
+  - id: target
+    type: capture
+    name: target
+    value: "{{inputs.clusterName}}"
+${backtrack('{{captures.target}}')}  - id: after
     type: capture
     name: after
     value: x
@@ -171,7 +176,7 @@ finally:
   - id: delete
     type: aws
     operation: DeleteDBCluster
-    params: { DBClusterIdentifier: "{{inputs.clusterName}}", SkipFinalSnapshot: true }
+    params: { DBClusterIdentifier: "{{captures.target}}", SkipFinalSnapshot: true }
 `,
         { aws, guardDestructive: true },
       );
@@ -180,7 +185,7 @@ finally:
         [],
         'neither the backtrack nor the delete reached the server',
       );
-      const [refused, after, deleted] = record.steps;
+      const [, refused, after, deleted] = record.steps;
       assert.equal(refused!.status, 'failed');
       assert.equal(refused!.attempts, 0);
       assert.equal(refused!.error!.code, 'DestructiveStepRefused');
@@ -190,12 +195,70 @@ finally:
         /refused to call BacktrackDBCluster on cluster "auroralab-mysql-cluster": this run did not create it and the runbook does not declare it disposable; nothing was called/,
       );
       assert.match(refused!.error!.hint!, /disposable: \{clusters: \[\.\.\.\]\}.*--allow-destructive/);
-      const span = runbook.steps[0]!.spans['/params/DBClusterIdentifier']!;
+      const span = runbook.steps[1]!.spans['/params/DBClusterIdentifier']!;
       assert.equal(refused!.error!.span, `${span.file}:${span.start.line}:${span.start.col}`);
       assert.equal(after!.status, 'skipped');
       assert.equal(deleted!.error!.code, 'DestructiveStepRefused');
       assert.equal(record.status, 'failed');
       assert.equal(record.exitCode, 3);
+    });
+
+    it('refuses a target known from the inputs before the run starts: no run directory, no call', async () => {
+      const yaml = `name: delete-source
+${HEADER}steps:
+  - id: first
+    type: capture
+    name: first
+    value: x
+${restore()}  - id: wait
+    type: wait-until
+    duration: 1ms
+finally:
+  - id: delete-source
+    type: aws
+    operation: DeleteDBCluster
+    params: { DBClusterIdentifier: "{{inputs.clusterName}}", SkipFinalSnapshot: true }
+`;
+      const runs = (): string[] =>
+        existsSync(join(ws.dir, 'runs')) ? readdirSync(join(ws.dir, 'runs')) : [];
+      const before = runs();
+      await assert.rejects(
+        ws.run(yaml, { aws, guardDestructive: true }),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          /step delete-source: refused to call DeleteDBCluster on cluster "auroralab-mysql-cluster": this run did not create it/.test(
+            error.message,
+          ) &&
+          error.diagnostics[0]?.code === 'destructive-step' &&
+          error.diagnostics[0]?.span?.start.line ===
+            yaml.split('\n').findIndex((line) => line.includes('"{{inputs.clusterName}}", Skip')) + 1,
+      );
+      assert.deepEqual(server.requests, [], 'nothing was called');
+      assert.deepEqual(runs(), before, 'no run was started');
+
+      // The clone it creates, named from the same input, is the run's to delete.
+      const clone = yaml.replace('"{{inputs.clusterName}}", Skip', '"{{inputs.clusterName}}-clone", Skip');
+      const { record } = await ws.run(clone, { aws, guardDestructive: true });
+      assert.equal(record.status, 'passed', JSON.stringify(record.steps.map((s) => s.error)));
+    });
+
+    it('leaves targets after a create named only at run time to the run-time check', async () => {
+      const { record } = await ws.run(
+        `name: late-name
+${HEADER}steps:
+  - id: name
+    type: capture
+    name: cloneName
+    value: "{{inputs.clusterName}}-clone"
+${restore().replace('"{{inputs.clusterName}}-clone"', '"{{captures.cloneName}}"')}${backtrack('{{inputs.clusterName}}-clone')}`,
+        { aws, guardDestructive: true },
+      );
+      // Before the run, the clone's name was unknown, so the backtrack on an input-named cluster could be it.
+      assert.deepEqual(
+        server.requests.map((r) => r.action),
+        ['RestoreDBClusterToPointInTime', 'BacktrackDBCluster', 'DescribeDBClusters'],
+      );
+      assert.equal(record.status, 'passed');
     });
 
     it('accepts a backtrack and delete of the clone an earlier step created', async () => {
@@ -293,31 +356,48 @@ ${backtrack('{{inputs.clusterName}}-scratch')}`,
       return (rows as Array<Record<string, string>>).map((row) => Object.values(row)[0]!).sort();
     };
 
-    it('refuses a templated DROP on a non-disposable connection at run time; runs it on a disposable one', async () => {
+    it('refuses a templated DROP on a non-disposable connection before or at run time; runs it on a disposable one', async () => {
       await conn.query('CREATE TABLE kept (id INT)');
       await conn.query('CREATE TABLE dropped (id INT)');
-      const yaml = (connection: string, table: string) => `name: drop-${table}
+      const yaml = (connection: string, table: string, statement: string) => `name: drop-${table}
 ${DB_HEADER}steps:
+  - id: statement
+    type: capture
+    name: statement
+    value: "{{inputs.statement}}"
   - id: drop
     type: sql
     connection: ${connection}
-    query: "{{inputs.statement}} ${table}"
+    query: "${statement} ${table}"
 `;
-      const refused = await ws.run(yaml('keep', 'kept'), {
+      // Known from the inputs: refused before the run starts.
+      await assert.rejects(
+        ws.run(yaml('keep', 'kept', '{{inputs.statement}}'), {
+          set: { ...set, statement: 'DROP TABLE' },
+          guardDestructive: true,
+        }),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          /step drop: refused to run DROP on connection "keep", which is not disposable; nothing was run/.test(
+            error.message,
+          ),
+      );
+      // Known only from a capture: refused when the step is reached.
+      const refused = await ws.run(yaml('keep', 'kept', '{{captures.statement}}'), {
         set: { ...set, statement: 'DROP TABLE' },
         guardDestructive: true,
       });
       assert.equal(refused.record.exitCode, 3);
-      assert.equal(refused.record.steps[0]!.error!.code, 'DestructiveStepRefused');
+      assert.equal(refused.record.steps[1]!.error!.code, 'DestructiveStepRefused');
       assert.match(
-        refused.record.steps[0]!.error!.message,
+        refused.record.steps[1]!.error!.message,
         /refused to run DROP on connection "keep", which is not disposable; nothing was run/,
       );
-      const accepted = await ws.run(yaml('scratch', 'dropped'), {
+      const accepted = await ws.run(yaml('scratch', 'dropped', '{{inputs.statement}}'), {
         set: { ...set, statement: 'DROP TABLE' },
         guardDestructive: true,
       });
-      assert.equal(accepted.record.status, 'passed', accepted.record.steps[0]!.error?.message);
+      assert.equal(accepted.record.status, 'passed', accepted.record.steps[1]!.error?.message);
       assert.deepEqual(await tables(), ['kept']);
       await conn.query('DROP TABLE kept');
     });
