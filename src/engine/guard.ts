@@ -30,6 +30,8 @@ export interface Creation {
 
 export class DestructiveGuard {
   private readonly created: Record<ResourceKind, Set<string>> = { cluster: new Set(), instance: new Set() };
+  /** Targets a create of this run found taken (AlreadyExists): someone else's, perhaps another run's. */
+  private readonly taken = new Set<string>();
 
   constructor(
     private readonly runbook: CompiledRunbook,
@@ -99,12 +101,19 @@ export class DestructiveGuard {
             code: REFUSED_CODE,
             kind: 'guard',
             span: spanAt(step, `${base}/params/${destructive.param}`),
-            hint: `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
+            hint: this.taken.has(`${destructive.kind}:${id}`)
+              ? `it existed before this run (creating it failed): it may be another run's, so leave it alone; give this run its own identifiers (e.g. --set cloneSuffix=...)`
+              : `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
           },
         ),
       };
     }
     return { creates };
+  }
+
+  /** Records targets a failed create found already taken. */
+  recordTaken(creations: Creation[]): void {
+    for (const { kind, id } of creations) this.taken.add(`${kind}:${id}`);
   }
 
   /** Records what a passed step created. */

@@ -11,7 +11,14 @@ export { resolveRunInputs } from './inputs.js';
 export { readOutputsFile, fetchStackOutputs, outputsFromJson, type StackOutputs } from './stack-outputs.js';
 export { applyEvent, stableRecord, type RunRecord, type StepRecord } from './record.js';
 export { junitXml } from './junit.js';
-export { openRunStore, writeJsonAtomic, writeFileAtomic, newRunId, type RunStore } from './run-store.js';
+export {
+  createRunStore,
+  openRunStore,
+  writeJsonAtomic,
+  writeFileAtomic,
+  newRunId,
+  type RunStore,
+} from './run-store.js';
 export { Masker, MASK } from './mask.js';
 export { systemClock, formatDuration, type Clock } from './clock.js';
 export { StepError, UsageError, type FailureKind, type AssertionResult } from './errors.js';

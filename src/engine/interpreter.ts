@@ -13,7 +13,7 @@ import { MASK, Masker } from './mask.js';
 import { applyEvent, type RunRecord } from './record.js';
 import { formatSpan, Renderer } from './render.js';
 import { RunContext } from './run-context.js';
-import { newRunId, openRunStore } from './run-store.js';
+import { createRunStore, openRunStore } from './run-store.js';
 import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep, type CutOff } from './step-runner.js';
 import type { CrashWhen } from './crash-points.js';
 
@@ -91,7 +91,7 @@ export async function executeRun(
   masker.add(options.aws?.credentials?.sessionToken);
 
   const runStartedAt = restored?.startedAtMs ?? clock.now();
-  const runId = restored?.runId ?? options.runId ?? newRunId(runbook.name, new Date(runStartedAt));
+  const chosenRunId = restored?.runId ?? options.runId;
   if (!restored && options.guardDestructive) {
     const refusal = preflightGuard(runbook, new Renderer(runbook.sources, () => new Date(clock.now())), {
       inputs: { ...options.inputs },
@@ -101,7 +101,13 @@ export async function executeRun(
     });
     if (refusal) throw refusal;
   }
-  const store = openRunStore(options.runsDir ?? 'runs', runId);
+  const runsDir = options.runsDir ?? 'runs';
+  // A new run claims a directory no other run holds; a resumed run (or one given its id) reopens its own.
+  const store =
+    chosenRunId === undefined
+      ? createRunStore(runsDir, runbook.name, new Date(runStartedAt))
+      : openRunStore(runsDir, chosenRunId);
+  const runId = store.runId;
   let record: RunRecord | undefined = restored?.record;
   let listenerError: { error: unknown } | undefined;
   let recordWrittenAt = -Infinity;

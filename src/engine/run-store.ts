@@ -3,13 +3,18 @@
  * step's start, result and captures survive the process dying mid-step, and `<runsDir>/<runId>/record.json`,
  * the run as one document, rewritten atomically (temp file, fsync, rename) so a crash never leaves half a
  * record.
+ *
+ * A new run claims its directory with an exclusive mkdir (createRunStore), so two runs started in the same
+ * second, in one process or in two, never share a journal even if their random suffixes collide.
  */
+import { randomInt } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
 
 export interface RunStore {
+  runId: string;
   dir: string;
   recordPath: string;
   journalPath: string;
@@ -18,13 +23,50 @@ export interface RunStore {
   close(): void;
 }
 
+/** How many run ids a new run tries before giving up: 65,536 suffixes make a second collision unlikely. */
+const CLAIM_ATTEMPTS = 20;
+
+/**
+ * Opens the store of an existing run (resume) or of a run whose id the caller chose; the directory is made
+ * if missing. A new run with a generated id should use createRunStore, which never reuses a directory.
+ */
 export function openRunStore(runsDir: string, runId: string): RunStore {
   const dir = join(runsDir, runId);
   mkdirSync(dir, { recursive: true });
+  return storeIn(runId, dir);
+}
+
+/**
+ * Opens the store of a new run: picks a run id (`nextId`, by default newRunId for `name` at `now`) whose
+ * directory does not exist yet and creates that directory exclusively, so a concurrent run that drew the same
+ * id gets EEXIST and draws again instead of appending to this run's journal.
+ */
+export function createRunStore(
+  runsDir: string,
+  name: string,
+  now: Date,
+  nextId: () => string = () => newRunId(name, now),
+): RunStore {
+  mkdirSync(runsDir, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const runId = nextId();
+    const dir = join(runsDir, runId);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= CLAIM_ATTEMPTS) throw error;
+      continue;
+    }
+    return storeIn(runId, dir);
+  }
+}
+
+function storeIn(runId: string, dir: string): RunStore {
   const recordPath = join(dir, 'record.json');
   const journalPath = join(dir, 'journal.jsonl');
   let journal: number | undefined = openSync(journalPath, 'a');
   return {
+    runId,
     dir,
     recordPath,
     journalPath,
@@ -61,14 +103,24 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(temp, path);
 }
 
-/** `20261123T093501Z-aurora-backtrack-3f9a`: sortable by time, readable, unique enough for one machine. */
+/** Run ids this process has handed out, so two runs of one process never get the same id. */
+const issuedRunIds = new Set<string>();
+
+/**
+ * `20261123T093501Z-aurora-backtrack-3f9a`: sortable by time and readable. Never repeats within a process;
+ * across processes only the exclusive directory claim of createRunStore makes it unique.
+ */
 export function newRunId(name: string, now: Date): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const suffix = Math.floor(Math.random() * 0x10000)
-    .toString(16)
-    .padStart(4, '0');
-  return `${stamp}-${name}-${suffix}`;
+  for (;;) {
+    const suffix = randomInt(0x10000).toString(16).padStart(4, '0');
+    const runId = `${stamp}-${name}-${suffix}`;
+    // After 65,536 ids in one second of one name the loop would spin: it is not a reachable case.
+    if (issuedRunIds.has(runId)) continue;
+    issuedRunIds.add(runId);
+    return runId;
+  }
 }

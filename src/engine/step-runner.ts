@@ -184,6 +184,7 @@ export async function runStep(
         }
       }
       scope.steps[step.id] = { status: 'failed' };
+      if (/AlreadyExists/.test(error.code)) run.guard?.recordTaken(creates);
       return finish('failed', { error });
     }
   }
