@@ -1,7 +1,12 @@
 /**
  * SQL connections of a run: one mysql2 connection per named connection, rendered from its templates and
- * opened at first use, closed when the run ends. A backtrack restarts the cluster's server, so a session
- * whose connection the server closed reconnects (once) before its next statement instead of failing.
+ * opened at first use, closed when the run ends. A backtrack restarts the cluster's server (and a server may
+ * crash and come back), so a session whose connection the server closed reconnects before its next
+ * statement instead of failing. While the server is still down, connecting is refused: a session that was
+ * connected before keeps trying, with backoff, until the server takes connections again, the step is
+ * aborted, or a minute has passed. The first connection of a session is tried once, so that a wrong host
+ * or port is reported at once. A statement is never sent twice here: whether one cut off by a lost
+ * connection may be sent again is for the caller to decide (the sql step resends pure reads only).
  */
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import type { SourceSpan } from '../runbook/types.js';
@@ -29,6 +34,19 @@ export function isConnectionLost(error: unknown): boolean {
   return typeof code === 'string' && CONNECTION_GONE.has(code) && !isConnectFailure(error);
 }
 
+/**
+ * Codes of a failed connect that mean the server is not up (yet): nothing listens while it restarts, and one
+ * starting up or shutting down may drop or refuse the handshake.
+ */
+const NOT_UP = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+]);
+
 /** A failure to open a connection (the statement was never sent); see `ensure`. */
 function isConnectFailure(error: unknown): boolean {
   return error instanceof StepError && error.message.startsWith('cannot connect to ');
@@ -40,7 +58,19 @@ export interface ConnectionPoolOptions {
   /** Where the connection is declared, for connect errors. */
   spanOf(name: string): SourceSpan | undefined;
   connectTimeoutMs?: number;
+  /**
+   * How long a session that was connected before keeps trying to connect again while the server refuses
+   * (default 60 s): long enough for a crashed server's recovery, short enough to report one that is gone.
+   */
+  reconnectWaitMs?: number;
+  /** First pause between reconnect attempts, doubled after each one up to `reconnectMaxIntervalMs`. */
+  reconnectIntervalMs?: number;
+  reconnectMaxIntervalMs?: number;
 }
+
+const RECONNECT_WAIT_MS = 60_000;
+const RECONNECT_INTERVAL_MS = 100;
+const RECONNECT_MAX_INTERVAL_MS = 2_000;
 
 export class ConnectionPool {
   private sessions = new Map<string, MysqlSession>();
@@ -65,6 +95,8 @@ export class ConnectionPool {
 class MysqlSession implements SqlSession {
   private connection: Connection | undefined;
   private alive = false;
+  /** Once connected, a refused connect means the server is restarting rather than a wrong address. */
+  private connectedBefore = false;
 
   constructor(
     private readonly name: string,
@@ -136,16 +168,39 @@ class MysqlSession implements SqlSession {
       dateStrings: false,
       connectTimeout: this.options.connectTimeoutMs ?? 20_000,
     };
+    const where = `${settings.user}@${settings.host}:${settings.port}`;
+    const waitMs = this.connectedBefore ? (this.options.reconnectWaitMs ?? RECONNECT_WAIT_MS) : 0;
+    const maxPause = this.options.reconnectMaxIntervalMs ?? RECONNECT_MAX_INTERVAL_MS;
+    let pause = Math.min(this.options.reconnectIntervalMs ?? RECONNECT_INTERVAL_MS, maxPause);
+    const started = Date.now();
+    let attempts = 0;
     let connection: Connection;
-    try {
-      connection = await abortable(mysql.createConnection(config), signal, (c) => c.destroy());
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      const where = `${settings.user}@${settings.host}:${settings.port}`;
-      const failure = sqlError(error, `cannot connect to ${this.name} (${where}): `);
-      failure.span = this.options.spanOf(this.name);
-      failure.hint ??= connectHint(failure.code);
-      throw failure;
+    for (;;) {
+      attempts += 1;
+      try {
+        connection = await abortable(mysql.createConnection(config), signal, (c) => c.destroy());
+        break;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const left = started + waitMs - Date.now();
+        if (left > 0 && isNotUp(error)) {
+          await delay(Math.min(pause, left), signal);
+          pause = Math.min(pause * 2, maxPause);
+          continue;
+        }
+        const failure = sqlError(error, `cannot connect to ${this.name} (${where}): `);
+        if (attempts > 1 && isNotUp(error)) {
+          failure.message +=
+            `; the server went away and did not take connections again: tried for ` +
+            `${seconds(Date.now() - started)} (${attempts} attempts)`;
+          failure.hint ??=
+            'Check that the cluster and its instance are available; a server that is only slow to come back ' +
+            'needs a longer wait.';
+        }
+        failure.span = this.options.spanOf(this.name);
+        failure.hint ??= connectHint(failure.code);
+        throw failure;
+      }
     }
     // Without a listener an idle connection's 'error' (the server went away) would crash the process.
     connection.on('error', () => {
@@ -156,6 +211,7 @@ class MysqlSession implements SqlSession {
     });
     this.connection = connection;
     this.alive = true;
+    this.connectedBefore = true;
     return connection;
   }
 }
@@ -206,6 +262,31 @@ function connectHint(code: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+function isNotUp(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_UP.has(code);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Waits `ms`, or rejects with the abort reason as soon as the signal fires. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Rejects with the abort reason when the signal fires first; cleans up the late result. */

@@ -5,6 +5,7 @@
  * `backtracking` or `deleting`; the slow data-plane work then runs in the background, one task at a time per
  * cluster. The operations themselves live in cluster-, instance- and backtrack-operations.ts.
  */
+import type { RestartFault } from '../api/fault-injection.js';
 import { backtrackCluster, describeBacktracks } from './backtrack-operations.js';
 import {
   createCluster,
@@ -30,6 +31,7 @@ import type {
 import { createInstance, deleteInstance, describeInstances } from './instance-operations.js';
 import type { BacktrackRecord, ClusterRecord, InstanceRecord, StackRecord } from './model.js';
 import { recoverRegistry } from './recovery.js';
+import { RestartFaults, type RestartableDataPlane } from './restart-faults.js';
 import { Registry } from './registry.js';
 import type { RegistryStore } from './registry-store.js';
 import { TaskRunner } from './task-runner.js';
@@ -47,11 +49,14 @@ export interface ControlPlaneOptions {
   /** Pause before each background transition, so tests can watch intermediate statuses. */
   transitionDelayMs?: number;
   clock?: () => Date;
+  /** Faults to inject into the data plane (tests only): crash-restarts of clusters' servers. */
+  faults?: { restarts: readonly RestartFault[] };
 }
 
 export class ControlPlane {
   readonly region: string;
   private readonly ctx: ControlContext;
+  private readonly restartFaults: RestartFaults | undefined;
 
   constructor(options: ControlPlaneOptions) {
     const log = options.log ?? (() => undefined);
@@ -68,12 +73,20 @@ export class ControlPlane {
       log,
       now: clock,
     };
+    const restarts = options.faults?.restarts ?? [];
+    if (restarts.length > 0) {
+      const dataPlane = options.dataPlane as Partial<RestartableDataPlane>;
+      if (typeof dataPlane.restart !== 'function')
+        throw new Error('restart faults need a data plane that can restart servers');
+      this.restartFaults = new RestartFaults(this.ctx, dataPlane as RestartableDataPlane, restarts);
+    }
   }
 
   /** Loads the persisted registry, tidies up work a previous run left unfinished, restarts serving clusters. */
   async resume(): Promise<void> {
     await this.ctx.registry.load();
     await recoverRegistry(this.ctx);
+    this.restartFaults?.start();
   }
 
   /** Resolves when no background task is running. */
@@ -83,6 +96,7 @@ export class ControlPlane {
 
   /** Stops every server. Background work cut short here is tidied up by the next `resume`. */
   async shutdown(): Promise<void> {
+    await this.restartFaults?.close();
     const settled = this.ctx.tasks.close();
     await this.ctx.dataPlane.shutdown();
     await settled;

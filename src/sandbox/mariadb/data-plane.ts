@@ -6,6 +6,12 @@
  * - clone: a hot mariadb-backup copy of the running source becomes the target's first snapshot; the target
  *   stays stopped and gets its live data directory when first started.
  * - backtrack: stop, build State(T) as a new snapshot, begin a new epoch with it, start again if it ran.
+ * - restart (fault injection): stop or kill the server and start it again on the same files. The timeline
+ *   needs no new epoch: the cluster holds the same committed state before and after, and its binlog simply
+ *   goes on in a new file of the same epoch. A crash may leave the old file ending in a torn event or an
+ *   unfinished transaction: the binlog scan stops before a torn event; mariadb-binlog reports it and goes on
+ *   to the next file, whose server-start event makes it roll the unfinished transaction back, as crash
+ *   recovery did in the live data. So a replay across the crash rebuilds what the cluster held.
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -50,6 +56,20 @@ import type {
   CloneOptions,
   DataPlane,
 } from './types.js';
+
+export interface RestartOptions {
+  /** Kill the server (SIGKILL) instead of shutting it down, so that it comes back through crash recovery. */
+  crash?: boolean;
+}
+
+export interface RestartOutcome {
+  /** The server that was stopped or killed. */
+  previousPid: number;
+  /** The server that serves now. */
+  pid: number;
+  /** How long the cluster took no connections: from the stop or kill until the new server served. */
+  downMs: number;
+}
 
 export interface MariaDbDataPlaneOptions {
   /** Directory holding every cluster's files (`<home>/clusters/<id>/`). */
@@ -199,6 +219,17 @@ export class MariaDbDataPlane implements DataPlane {
   async backtrack(id: string, to: Date): Promise<BacktrackOutcome> {
     await this.init();
     return this.locks.run([id], () => this.backtrackLocked(id, to));
+  }
+
+  /**
+   * Stops the cluster's server and starts it again on the same files, under the cluster's lock, so never in
+   * the middle of a clone, backtrack or delete. With `crash` the server is killed outright (SIGKILL) and its
+   * next start runs InnoDB crash recovery; connections are refused until it serves again. Resolves undefined
+   * when the cluster has no running server, since there is nothing to restart.
+   */
+  async restart(id: string, options: RestartOptions = {}): Promise<RestartOutcome | undefined> {
+    await this.init();
+    return this.locks.run([id], () => this.restartLocked(id, options));
   }
 
   async destroy(id: string): Promise<void> {
@@ -381,6 +412,33 @@ export class MariaDbDataPlane implements DataPlane {
       this.log(`cluster ${id}: mariadbd pid ${server.pid} stopped`);
     }
     await removeServerLeftovers(paths.pidFile, paths.socket);
+  }
+
+  private async restartLocked(
+    id: string,
+    { crash = false }: RestartOptions,
+  ): Promise<RestartOutcome | undefined> {
+    await this.record(id);
+    const paths = clusterPaths(this.home, id);
+    const server =
+      this.servers.get(id) ?? (await findRunningServer(paths.configFile, paths.pidFile, paths.socket));
+    if (!server?.isRunning()) return undefined;
+    // Kept in the map while it is down: a shutdown that begins meanwhile then queues behind this restart on
+    // the cluster's lock and stops the new server, instead of missing it.
+    this.servers.set(id, server);
+    const down = Date.now();
+    if (crash) await server.kill();
+    else await server.stop();
+    this.log(
+      `cluster ${id}: mariadbd pid ${server.pid} ${crash ? 'killed (SIGKILL)' : 'stopped'} to restart it`,
+    );
+    await removeServerLeftovers(paths.pidFile, paths.socket);
+    await this.startLocked(id);
+    const next = this.servers.get(id);
+    if (!next?.isRunning()) {
+      throw new DataPlaneError('ServerStartFailed', `mariadbd of cluster ${id} did not start again.`);
+    }
+    return { previousPid: server.pid, pid: next.pid, downMs: Date.now() - down };
   }
 
   private async backtrackLocked(id: string, to: Date): Promise<BacktrackOutcome> {

@@ -41,6 +41,12 @@ export interface MariaDbServer {
    * after heavy writes, and the next start on these files runs crash recovery instead. Committed data is kept.
    */
   stop(options?: StopOptions): Promise<void>;
+  /**
+   * Kills the server outright (SIGKILL) and waits until the process is gone: a crash, for fault injection.
+   * Committed transactions survive (their redo and binlog writes are in the OS's page cache); the next start
+   * on these files runs InnoDB crash recovery.
+   */
+  kill(): Promise<void>;
 }
 
 /** Starts mariadbd and resolves once root can connect over its socket. */
@@ -121,6 +127,12 @@ function ownServer(child: ChildProcess, exit: Promise<string>, options: MariaDbS
         clearTimeout(timer);
       }
     },
+    async kill() {
+      if (exited) return;
+      child.ref();
+      child.kill('SIGKILL');
+      await exit;
+    },
   };
 }
 
@@ -143,6 +155,10 @@ export async function findRunningServer(
     async stop({ timeoutMs = 60_000, skipFlush = false }: StopOptions = {}) {
       if (skipFlush && processAlive(pid)) await setFastShutdown(socket);
       await stopPid(pid, timeoutMs);
+    },
+    async kill() {
+      signal(pid, 'SIGKILL');
+      while (processAlive(pid)) await sleep(25);
     },
   };
 }

@@ -78,6 +78,7 @@ describe('sandbox fault injection and AWS retries', function () {
       error5xx: 0.1,
       drop: 0.05,
       seed: 42,
+      restarts: [],
     });
     assert.throws(() => parseFaultSpec('throttle=2'), /throttle must be a rate from 0 to 1/);
     assert.throws(() => parseFaultSpec('jitter=0.1'), /unknown key "jitter"/);
@@ -90,6 +91,46 @@ describe('sandbox fault injection and AWS retries', function () {
     assert.deepEqual(sequence(7), sequence(7));
     assert.notDeepEqual(sequence(7), sequence(8));
     assert.deepEqual(new Set(sequence(7)), new Set(['none', 'throttle', 'error5xx', 'drop']));
+  });
+
+  it('parses restart faults: one per cluster, delays in ms or s, every mistake named', () => {
+    assert.deepEqual(
+      parseFaultSpec('restart=auroralab-mysql-cluster-clone@3s,throttle=0.1,restart=Other-Cluster@1500'),
+      {
+        throttle: 0.1,
+        error5xx: 0,
+        drop: 0,
+        seed: 1,
+        restarts: [
+          { clusterId: 'auroralab-mysql-cluster-clone', delayMs: 3000 },
+          { clusterId: 'other-cluster', delayMs: 1500 },
+        ],
+      },
+    );
+    assert.deepEqual(parseFaultSpec('restart=a@250ms').restarts, [{ clusterId: 'a', delayMs: 250 }]);
+    assert.deepEqual(parseFaultSpec('restart=a@1.5s').restarts, [{ clusterId: 'a', delayMs: 1500 }]);
+    assert.throws(
+      () => parseFaultSpec('restart=auroralab-mysql-cluster'),
+      /invalid fault spec: restart must be <clusterId>@<delay> .* got "auroralab-mysql-cluster"/,
+    );
+    assert.throws(
+      () => parseFaultSpec('restart=@3s'),
+      /restart names "", which is not a DB cluster identifier/,
+    );
+    assert.throws(
+      () => parseFaultSpec('restart=bad--id@3s'),
+      /restart names "bad--id", which is not a DB cluster identifier/,
+    );
+    assert.throws(() => parseFaultSpec('restart=x@soon'), /restart delay must be a duration .* got "soon"/);
+    assert.throws(() => parseFaultSpec('restart=x@-1s'), /restart delay must be a duration .* got "-1s"/);
+    assert.throws(() => parseFaultSpec('restart=x@3m'), /got "3m"/);
+    assert.throws(() => parseFaultSpec('restart=x@2d'), /got "2d"/);
+    assert.throws(() => parseFaultSpec('restart=x@100000s'), /at most 24 h/);
+    assert.throws(() => parseFaultSpec('restart=x@1s,restart=X@2s'), /restart is given twice for cluster x/);
+    assert.throws(
+      () => parseFaultSpec('reboot=x@1s'),
+      /unknown key "reboot" \(use throttle, error5xx, drop, seed, restart\)/,
+    );
   });
 
   it('refuses to start a sandbox with an invalid LABRUN_SANDBOX_FAULTS, before spawning the daemon', async () => {
