@@ -2,12 +2,13 @@
  * The sandbox daemon: the process `sandboxUp` starts detached. It serves the RDS and CloudFormation APIs,
  * owns the data plane's mariadbd servers, and on first start builds the lab stack (source cluster + instance
  * + sysbench-loaded sbtest1). It reports through `<home>/daemon.json` (starting → ready | failed) and
- * `<home>/daemon.log`; SIGTERM or SIGINT stops every server it started and exits 0.
+ * `<home>/daemon.log`, and keeps the master password in `<home>/db-password` (mode 0600); SIGTERM or SIGINT stops every server it started and exits 0.
  *
  *   node dist/sandbox/daemon.js --home H --port P [--table-size N] [--host-base 127.0.1.1] [--region R]
- *                               [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42]
+ *                               [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42,restart=<cluster>@3s]
  *
- * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections.
+ * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections, and
+ * crash-restarts the named clusters' mariadbd (see api/fault-injection.ts).
  */
 import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ import {
 } from './control/daemon-files.js';
 import { DEFAULT_LAB_STACK, SANDBOX_REGION, ensureLabStack } from './control/lab-stack.js';
 import { RegistryStore } from './control/registry-store.js';
+import { writeSandboxPasswordFile } from './control/sandbox-env.js';
 import { createMariaDbDataPlane } from './mariadb/index.js';
 
 interface DaemonArgs {
@@ -93,6 +95,7 @@ async function main(): Promise<number> {
     hostBase: args.hostBase,
     log,
     transitionDelayMs: args.transitionDelayMs,
+    faults: args.faults,
   });
   let server: ApiServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -140,6 +143,8 @@ async function main(): Promise<number> {
     await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);
     if (stopping) return 0;
     progress(`Sandbox ready on ${server.url}`);
+    // Before "ready": whoever reads the state file next finds the password file in place.
+    await writeSandboxPasswordFile(args.home, DEFAULT_LAB_STACK.masterPassword);
     await writeDaemonFile(args.home, {
       pid: process.pid,
       state: 'ready',
@@ -148,7 +153,6 @@ async function main(): Promise<number> {
       region: args.region,
       stackName: DEFAULT_LAB_STACK.stackName,
       dbUser: DEFAULT_LAB_STACK.masterUsername,
-      dbPassword: DEFAULT_LAB_STACK.masterPassword,
     });
     return 0;
   } catch (error) {

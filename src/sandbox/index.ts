@@ -15,6 +15,8 @@ export interface SandboxConnection {
   /** Master credentials of the sandbox's source cluster (DBUSER / DBPASS). */
   dbUser: string;
   dbPassword: string;
+  /** The 0600 file in the sandbox home that holds `dbPassword`; `sandbox env` points DBPASS at it. */
+  dbPasswordFile: string;
 }
 
 export interface SandboxOptions {
@@ -52,7 +54,7 @@ export interface SandboxStatus {
   }>;
 }
 
-export { sandboxHome, sandboxEnvLines } from './control/sandbox-env.js';
+export { sandboxHome, sandboxEnvLines, sandboxPasswordFile } from './control/sandbox-env.js';
 export {
   sandboxUp,
   findSandbox,

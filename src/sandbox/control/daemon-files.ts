@@ -1,7 +1,8 @@
 /**
  * The files through which the daemon and the entry points that start, find and stop it talk:
  * `daemon.json` (state, pid, endpoint), `daemon.log` (progress and events) and `daemon.lock` (one daemon per
- * home). All of them live in the sandbox home.
+ * home). All of them live in the sandbox home; none holds the master password (that is `db-password`, see
+ * sandbox-env.ts).
  */
 import { readFileSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +17,6 @@ export interface DaemonFile {
   region?: string;
   stackName?: string;
   dbUser?: string;
-  dbPassword?: string;
   error?: string;
   updatedAt: string;
 }

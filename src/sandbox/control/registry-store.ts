@@ -1,7 +1,8 @@
 /**
  * Keeps the registry (clusters, instances, backtracks, stacks) on disk so a restarted daemon picks up where
  * it stopped. Writes are atomic (temp file + rename) and serialized, so a crash never leaves half a file and
- * two quick changes never race each other to the disk.
+ * two quick changes never race each other to the disk. The file holds the clusters' master passwords, as
+ * the service's own store does, so only its owner may read it (mode 0600).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,7 +39,7 @@ export class RegistryStore {
     const write = this.pending.then(async () => {
       await mkdir(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, text, 'utf8');
+      await writeFile(tmp, text, { encoding: 'utf8', mode: 0o600 });
       await rename(tmp, this.file);
     });
     // One failed write must not poison every later one.

@@ -21,7 +21,12 @@ import { fileSize, logTail, relayProgress } from './daemon-log.js';
 import { DEFAULT_LAB_STACK, SANDBOX_REGION } from './lab-stack.js';
 import { isDaemonOf, serverPidsOf, terminate } from './process-table.js';
 import { RegistryStore } from './registry-store.js';
-import { sandboxHome } from './sandbox-env.js';
+import {
+  readSandboxPasswordFile,
+  sandboxHome,
+  sandboxPasswordFile,
+  writeSandboxPasswordFile,
+} from './sandbox-env.js';
 
 /** A failure the CLI reports as a plain message (no stack trace). */
 export class SandboxError extends Error {
@@ -42,7 +47,7 @@ export async function findSandbox(opts: SandboxOptions = {}): Promise<SandboxCon
   const file = await readDaemonFile(home);
   if (!file || file.state !== 'ready' || !file.endpoint || !isProcessAlive(file.pid)) return undefined;
   if (!(await fetchStatus(file.endpoint))) return undefined;
-  return connectionFrom(file);
+  return connectionFrom(home, file);
 }
 
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnection> {
@@ -75,7 +80,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnecti
     const file = await readDaemonFile(home);
     if (file?.pid === daemon.pid && file.state === 'ready') {
       await relayProgress(paths.log, offset, progress);
-      return connectionFrom(file);
+      return connectionFrom(home, file);
     }
     if (file?.pid === daemon.pid && file.state === 'failed') {
       throw new SandboxError(`The sandbox did not start: ${file.error ?? 'unknown error'}. See ${paths.log}`);
@@ -159,7 +164,13 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
 
 // ---------------------------------------------------------------- internals
 
-function connectionFrom(file: DaemonFile): SandboxConnection {
+async function connectionFrom(home: string, file: DaemonFile): Promise<SandboxConnection> {
+  let dbPassword = await readSandboxPasswordFile(home);
+  if (dbPassword === undefined) {
+    // Deleted by hand while the daemon runs: the daemon always uses the lab stack's password; restore the file.
+    dbPassword = DEFAULT_LAB_STACK.masterPassword;
+    await writeSandboxPasswordFile(home, dbPassword);
+  }
   return {
     endpoint: file.endpoint ?? '',
     region: file.region ?? SANDBOX_REGION,
@@ -167,7 +178,8 @@ function connectionFrom(file: DaemonFile): SandboxConnection {
     accessKeyId: ACCESS_KEY_ID,
     secretAccessKey: SECRET_ACCESS_KEY,
     dbUser: file.dbUser ?? DEFAULT_LAB_STACK.masterUsername,
-    dbPassword: file.dbPassword ?? DEFAULT_LAB_STACK.masterPassword,
+    dbPassword,
+    dbPasswordFile: sandboxPasswordFile(home),
   };
 }
 

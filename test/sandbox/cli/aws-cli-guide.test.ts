@@ -5,7 +5,9 @@
  * sbtest1 missing after the first backtrack, back with its original checksum after the second.
  *
  * The shell gets exactly the environment `labrun sandbox env` prints (AWS_ENDPOINT_URL, the sandbox's region,
- * dummy credentials), so the guide's command lines run unchanged, as after `eval "$(labrun sandbox env)"`.
+ * dummy credentials, DBUSER, and DBPASS read from the sandbox's password file), so the guide's command lines
+ * run unchanged, as after `eval "$(labrun sandbox env)"`. What the commands print and the API's log are
+ * audited for the password like every labrun output.
  */
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -13,6 +15,8 @@ import { createSmallLabStack, startHarness, type ApiHarness } from '../api/harne
 import { sleep } from '../api/sql.js';
 import { sandboxEnvLines, type SandboxConnection } from '../../../src/sandbox/index.js';
 import { SANDBOX_REGION } from '../../../src/sandbox/control/lab-stack.js';
+import { writeSandboxPasswordFile } from '../../../src/sandbox/control/sandbox-env.js';
+import { auditText } from '../../helpers/secret-audit.js';
 
 interface Described {
   DBClusters?: Array<{ Status?: string }>;
@@ -29,14 +33,18 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
   this.timeout(300_000);
   let h: ApiHarness;
   let outputs: Record<string, string>;
+  let passwordFile: string;
 
   before(async function () {
     this.timeout(300_000);
     h = await startHarness({ hostBase: '127.0.30.60', region: SANDBOX_REGION });
     await createSmallLabStack(h);
+    // Where the daemon keeps it, written the way the daemon writes it.
+    passwordFile = await writeSandboxPasswordFile(h.home, 'Password1');
   });
 
   after(async () => {
+    if (h) auditText('sandbox API log (aws CLI guide)', h.logs.join('\n'));
     await h?.close();
   });
 
@@ -49,6 +57,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
       secretAccessKey: 'sandbox',
       dbUser: 'masteruser',
       dbPassword: 'Password1',
+      dbPasswordFile: passwordFile,
     };
   }
 
@@ -62,6 +71,9 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
       },
       extendEnv: false,
     });
+    const label = `bash -c ${script.split('\n')[0]}`;
+    auditText(`${label} (stdout)`, String(result.stdout));
+    auditText(`${label} (stderr)`, String(result.stderr));
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? -1 };
   }
 
@@ -115,6 +127,19 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
   function shiftSeconds(stamp: string, seconds: number): string {
     return new Date(Date.parse(stamp) + seconds * 1000).toISOString().replace('.000Z', 'Z');
   }
+
+  it('gives the shell $DBUSER and $DBPASS without printing the password', async () => {
+    const lines = sandboxEnvLines(connection());
+    auditText('sandboxEnvLines', lines.join('\n'));
+    assert.equal(lines.at(-1), `export DBPASS="$(cat '${passwordFile}')"`);
+    const mode = await sh(`stat -c %a '${passwordFile}'`);
+    assert.equal(mode.stdout.trim(), '600');
+    const whoami = await sh(
+      `mysql -h 127.0.30.60 -u "$DBUSER" -p"$DBPASS" mylab -N -e 'select current_user()'`,
+    );
+    assert.equal(whoami.exitCode, 0, whoami.stderr);
+    assert.equal(whoami.stdout.trim(), 'masteruser@%');
+  });
 
   it('reads the stack outputs with the aws CLI', async () => {
     const doc = await json<{ Stacks: Array<{ Outputs: Array<{ OutputKey: string; OutputValue: string }> }> }>(

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -176,9 +176,22 @@ describe('sandbox entry points with the real daemon', function () {
     });
     assert.equal(stdout.trim(), HOST_BASE);
 
-    const tricky = sandboxEnvLines({ ...conn, dbPassword: `it's $HOME "quoted"` });
-    const echoed = await run('bash', ['-c', `${tricky.join('\n')}\nprintf %s "$DBPASS"`]);
-    assert.equal(echoed.stdout, `it's $HOME "quoted"`);
+    // DBPASS is read from the sandbox's 0600 password file when the lines are evaluated; no line holds it.
+    assert.ok(!lines.join('\n').includes(conn.dbPassword), 'the password is in no line');
+    assert.equal(conn.dbPasswordFile, path.join(home, 'db-password'));
+    const echoed = await run('bash', ['-c', `${lines.join('\n')}\nprintf %s "$DBPASS"`]);
+    assert.equal(echoed.stdout, 'Password1');
+    // Any file path is quoted safely, and the file's contents are taken literally.
+    const dir = await mkdtemp(path.join(tmpdir(), `it's $HOME "quoted" `));
+    try {
+      const file = path.join(dir, 'db-password');
+      await writeFile(file, `it's $HOME "quoted"`);
+      const tricky = sandboxEnvLines({ ...conn, dbPasswordFile: file });
+      const read = await run('bash', ['-c', `${tricky.join('\n')}\nprintf %s "$DBPASS"`]);
+      assert.equal(read.stdout, `it's $HOME "quoted"`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes the sandbox down, leaving no mariadbd of its home', async () => {
