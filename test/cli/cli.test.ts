@@ -1,22 +1,20 @@
+/**
+ * The built CLI (`node dist/cli/main.js`) against runbooks in a temp directory and a fake AWS Query server:
+ * help, usage errors, diagnostics, exit codes, the record, --json and --junit, the destructive-step guard,
+ * plan, SIGINT, and secrets masked in everything it prints and writes.
+ */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
+import { labrun as labrunCli, type LabrunOptions, type LabrunProcess } from '../helpers/labrun-cli.js';
 import { startQueryServer, type QueryServer } from '../helpers/query-server.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
-const MAIN = join(process.cwd(), 'dist/cli/main.js');
 const SECRET = 'cli-Secret-Value-42';
 
-function labrun(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  return execa(process.execPath, [MAIN, ...args], {
-    reject: false,
-    cwd: options.cwd,
-    env: { CI: '1', NO_COLOR: '1', ...options.env },
-    timeout: 60_000,
-  });
+function labrun(args: string[], options: LabrunOptions = {}): LabrunProcess {
+  return labrunCli(args, { timeout: 60_000, ...options });
 }
 
 function noStackTrace(text: string): void {
@@ -57,7 +55,6 @@ describe('labrun CLI (node dist/cli/main.js)', function () {
   let server: QueryServer;
 
   before(async function () {
-    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
     ws = await workspace();
     server = await startQueryServer();
   });
@@ -284,12 +281,16 @@ steps:
     ];
     const env = { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret' };
     const before = server.requests.length;
+    // The target comes from an input: known once inputs are resolved, so refused before the run starts.
     const refused = await labrun(['run', dynamic, ...common], { env });
-    assert.equal(refused.exitCode, 3, refused.stderr);
+    assert.equal(refused.exitCode, 2, refused.stderr);
     assert.match(
       refused.stderr,
-      /backtrack-source\.yaml:8:36: step backtrack: refused to call BacktrackDBCluster on cluster "lab-cluster": this run did not create it/,
+      /backtrack-source\.yaml:8:36: error: step backtrack: refused to call BacktrackDBCluster on cluster "lab-cluster": this run did not create it/,
     );
+    const planned = await labrun(['plan', dynamic, ...common.slice(0, 4)], { env });
+    assert.equal(planned.exitCode, 2, planned.stderr);
+    assert.match(planned.stderr, /backtrack-source\.yaml:8:36: error: step backtrack: refused/);
     assert.equal(server.requests.length, before, 'nothing reached the server');
     noStackTrace(refused.stderr);
     const forced = await labrun(['run', dynamic, '--allow-destructive', ...common], { env });
@@ -387,6 +388,8 @@ steps:
 inputs:
   clusterName: { default: lab }
   password: { secret: true }
+disposable:
+  clusters: ["{{inputs.clusterName}}-clone"]
 connections:
   clone:
     host: "{{captures.cloneEndpoint}}"
@@ -442,7 +445,7 @@ finally:
 `,
     });
     const runsDir = join(ws.dir, 'runs-interrupt');
-    const child: ResultPromise = labrun(['run', file, '--runs-dir', runsDir]);
+    const child: LabrunProcess = labrun(['run', file, '--runs-dir', runsDir]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     child.kill('SIGINT');
     const result = await child;

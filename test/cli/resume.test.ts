@@ -1,12 +1,15 @@
+/**
+ * `labrun resume` after a real `kill -9` of `labrun run` against a real MariaDB: a step cut off mid-way is
+ * refused or skipped as the runbook says, finished steps never run twice, captures are restored, and a torn
+ * last journal line is ignored.
+ */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import mysql from 'mysql2/promise';
+import { labrun as labrunCli, type LabrunProcess } from '../helpers/labrun-cli.js';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
-
-const MAIN = join(process.cwd(), 'dist/cli/main.js');
 
 function runbookText(extra = '', sleep = 20): string {
   return `name: resume-lab
@@ -86,11 +89,10 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
   let runsDir: string;
 
   before(async function () {
-    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
     db = await startMariadb();
     ws = await workspace();
     runsDir = join(ws.dir, 'runs');
-    env = { CI: '1', NO_COLOR: '1', LAB_DB_PASSWORD: db.password };
+    env = { LAB_DB_PASSWORD: db.password };
   });
   after(async function () {
     await db?.stop();
@@ -122,13 +124,8 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
     return Number((rows as Array<{ c: number }>)[0]!.c);
   }
 
-  function labrun(args: string[], extraEnv: Record<string, string> = {}): ResultPromise {
-    return execa(process.execPath, [MAIN, ...args], {
-      reject: false,
-      cwd: ws.dir,
-      env: { ...env, ...extraEnv },
-      timeout: 90_000,
-    });
+  function labrun(args: string[], extraEnv: Record<string, string> = {}): LabrunProcess {
+    return labrunCli(args, { cwd: ws.dir, env: { ...env, ...extraEnv }, timeout: 90_000 });
   }
 
   /** Starts `labrun run`, waits until the journal shows `stepId` started, then kills it with SIGKILL. */

@@ -1,29 +1,29 @@
+/**
+ * `labrun` with the local sandbox, through the built CLI: a run that starts and stops the sandbox itself, and
+ * the seed lab on a sandbox started with `sandbox up`, whose `sandbox env` gives a shell DBPASS without
+ * printing the password.
+ */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { labrun as labrunCli } from '../helpers/labrun-cli.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
-
-const MAIN = join(process.cwd(), 'dist/cli/main.js');
 
 describe('labrun with the local sandbox (node dist/cli/main.js)', function () {
   this.timeout(300_000);
   let home: string;
   let ws: Workspace;
   const env = (): Record<string, string> => ({
-    CI: '1',
-    NO_COLOR: '1',
     LABRUN_SANDBOX_HOME: home,
     LABRUN_SANDBOX_PORT: '0',
     LABRUN_SANDBOX_HOST_BASE: '127.0.20.240',
     LABRUN_TABLE_SIZE: '2000',
   });
-  const labrun = (args: string[]) => execa(process.execPath, [MAIN, ...args], { reject: false, env: env() });
+  const labrun = (args: string[]) => labrunCli(args, { env: env(), timeout: 280_000 });
 
   before(async () => {
-    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
     home = await mkdtemp(join(tmpdir(), 'labrun-sandbox-'));
     ws = await workspace();
   });
@@ -81,6 +81,18 @@ steps:
     assert.match(up.stdout, /^sandbox ready at http:\/\/127\.0\.0\.1:\d+ \(stack auroralab\)/);
     const env = await labrun(['sandbox', 'env']);
     assert.match(env.stdout, /^export AWS_ENDPOINT_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
+    // The password is in no output: DBPASS is read from a file only its owner may read.
+    const passwordFile = join(home, 'db-password');
+    assert.ok(env.stdout.split('\n').includes(`export DBPASS="$(cat '${passwordFile}')"`), env.stdout);
+    assert.equal((await stat(passwordFile)).mode & 0o777, 0o600);
+    assert.doesNotMatch(await readFile(join(home, 'daemon.json'), 'utf8'), /Password1/);
+    const shell = await execa('bash', [
+      '-c',
+      `eval "$1"; printf '%s:%s' "$DBUSER" "$DBPASS"`,
+      'sh',
+      env.stdout,
+    ]);
+    assert.equal(shell.stdout, 'masteruser:Password1');
 
     const junit = join(ws.dir, 'seed-junit.xml');
     const run = await labrun([

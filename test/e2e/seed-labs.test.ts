@@ -5,14 +5,13 @@
  * appears, and that the lab leaves only the source cluster behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
-
-const MAIN = join(process.cwd(), 'dist/cli/main.js');
+import { assertOnlySourceCluster } from '../helpers/sandbox-state.js';
+import { labrun as labrunCli } from '../helpers/labrun-cli.js';
 const TABLE_SIZE = Number(process.env.LABRUN_E2E_TABLE_SIZE ?? 1_000_000);
 const PASSWORD = 'Password1';
 
@@ -21,6 +20,7 @@ interface RunRecord {
   exitCode: number;
   captures: Record<string, unknown>;
   steps: Array<{ id: string; status: string }>;
+  resources?: { created: unknown[]; leaked: unknown[] };
 }
 
 /** Pids of mariadbd processes whose command line points into `home`. */
@@ -43,17 +43,13 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
   let home: string;
   let out: string;
   const env = (): Record<string, string> => ({
-    CI: '1',
-    NO_COLOR: '1',
     LABRUN_SANDBOX_HOME: home,
     LABRUN_SANDBOX_PORT: '0',
     LABRUN_SANDBOX_HOST_BASE: '127.0.50.1',
   });
-  const labrun = (args: string[]) =>
-    execa(process.execPath, [MAIN, ...args], { reject: false, env: env(), timeout: 800_000 });
+  const labrun = (args: string[]) => labrunCli(args, { env: env(), timeout: 800_000 });
 
   before(async function () {
-    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
     home = await mkdtemp(join(tmpdir(), 'labrun-e2e-'));
     out = await mkdtemp(join(tmpdir(), 'labrun-e2e-out-'));
     const up = await labrun(['sandbox', 'up', '--table-size', String(TABLE_SIZE)]);
@@ -92,12 +88,6 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
     return { result, record, junitXml };
   }
 
-  async function clusters(): Promise<string> {
-    const status = await labrun(['sandbox', 'status']);
-    assert.equal(status.exitCode, 0, status.stderr);
-    return status.stdout;
-  }
-
   it('runs Part 3 (clone, checksums, drop, re-prepare, two backtracks) and passes every assertion', async () => {
     const { result, record, junitXml } = await runLab('runbooks/aurora-clone-backtrack.yaml', 'part3');
     assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
@@ -129,14 +119,7 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
   });
 
   it('leaves only the source cluster behind', async () => {
-    const deadline = Date.now() + 60_000;
-    let listing = await clusters();
-    while (listing.includes('-clone') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      listing = await clusters();
-    }
-    assert.match(listing, /auroralab-mysql-cluster/);
-    assert.doesNotMatch(listing, /-clone/);
+    await assertOnlySourceCluster(home, 60_000);
   });
 
   it('runs "Backtracking a Cluster" on a fresh clone and passes every assertion', async () => {
@@ -147,5 +130,7 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
     assert.notEqual(c.repreparedChecksum, c.cloneChecksum);
     assert.equal(c.restoredChecksum, c.cloneChecksum);
     assert.ok(record.steps.some((s) => s.id === 'table-missing' && s.status === 'passed'));
+    assert.deepEqual(record.resources?.leaked, [], 'the run reports nothing left behind');
+    await assertOnlySourceCluster(home, 60_000);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Runbooks for tests: YAML written to a temp directory and compiled by the real front end, then run by
- * the real engine with its records in the same directory. Events are collected for assertions.
+ * the real engine with its records in the same directory. Events are collected for assertions, and the
+ * events, the run's files and any error the run throws go through the secret audit (secret-audit.ts).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { resolveRunInputs } from '../../src/engine/inputs.js';
 import { runRunbook, type RunOptions, type RunResult } from '../../src/engine/interpreter.js';
 import { compileRunbook, formatDiagnostics } from '../../src/runbook/index.js';
 import type { CompiledRunbook } from '../../src/runbook/types.js';
+import { auditDir, auditText, noteEngineRun } from './secret-audit.js';
 
 export interface Workspace {
   dir: string;
@@ -51,16 +53,31 @@ export async function workspace(): Promise<Workspace> {
       const env = options.env ?? {};
       const values = resolveRunInputs(runbook, { set: options.set ?? {}, env });
       const events: RunEvent[] = [];
-      const result = await runRunbook(runbook, {
-        inputs: values,
-        runsDir: join(dir, 'runs'),
-        env,
-        ...options,
-        onEvent: (event) => {
-          events.push(event);
-          options.onEvent?.(event);
-        },
-      });
+      const runsDir = options.runsDir ?? join(dir, 'runs');
+      const label = `engine run of ${runbook.name}`;
+      let result: RunResult;
+      try {
+        result = await runRunbook(runbook, {
+          inputs: values,
+          runsDir,
+          env,
+          ...options,
+          onEvent: (event) => {
+            events.push(event);
+            options.onEvent?.(event);
+          },
+        });
+      } catch (error) {
+        auditText(
+          `${label} (error)`,
+          error instanceof Error ? `${error.message}\n${error.stack}` : String(error),
+        );
+        throw error;
+      } finally {
+        noteEngineRun();
+        auditText(`${label} (events)`, JSON.stringify(events));
+        auditDir(runsDir);
+      }
       return { ...result, events, runbook };
     },
     async remove() {

@@ -5,13 +5,12 @@
  * `sandbox down` leaves no mariadbd running.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-
-const MAIN = join(process.cwd(), 'dist/cli/main.js');
+import { assertOnlySourceCluster } from '../../helpers/sandbox-state.js';
+import { labrun as labrunCli } from '../../helpers/labrun-cli.js';
 const PASSWORD = 'Password1';
 /**
  * Throttling alone is retried on every call (it proves the request was not carried out), so that lab must
@@ -43,12 +42,9 @@ for (const { faults, mustPass } of CASES) {
     let home = '';
     let out = '';
     const labrun = (args: string[]) =>
-      execa(process.execPath, [MAIN, ...args], {
-        reject: false,
+      labrunCli(args, {
         timeout: 500_000,
         env: {
-          CI: '1',
-          NO_COLOR: '1',
           LABRUN_SANDBOX_HOME: home,
           LABRUN_SANDBOX_PORT: '0',
           LABRUN_SANDBOX_HOST_BASE: '127.0.32.1',
@@ -57,7 +53,6 @@ for (const { faults, mustPass } of CASES) {
       });
 
     before(async () => {
-      if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
       home = await mkdtemp(join(tmpdir(), 'labrun-faults-e2e-'));
       out = await mkdtemp(join(tmpdir(), 'labrun-faults-e2e-out-'));
       const up = await labrun(['sandbox', 'up', '--table-size', '2000']);
@@ -121,18 +116,10 @@ for (const { faults, mustPass } of CASES) {
         const log = await readFile(join(home, 'daemon.log'), 'utf8');
         assert.match(log, /fault: (throttle|InternalFailure|ServiceUnavailable|drop)/);
 
-        // The finally steps deleted the clone (its deletion may still be finishing).
-        const deadline = Date.now() + 60_000;
-        let listing = '';
-        for (;;) {
-          const status = await labrun(['sandbox', 'status']);
-          assert.equal(status.exitCode, 0, status.stderr);
-          listing = status.stdout;
-          if (!listing.includes('-clone') || Date.now() > deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        assert.match(listing, /auroralab-mysql-cluster/);
-        assert.doesNotMatch(listing, /-clone/, 'no clone is left behind');
+        // The finally steps deleted the clone and its instance (the deletion may still be finishing), and
+        // the run's own check after finally agrees.
+        await assertOnlySourceCluster(home, 60_000);
+        assert.deepEqual((record as { resources?: { leaked: unknown[] } }).resources?.leaked ?? [], []);
       },
     );
   });
