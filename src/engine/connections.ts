@@ -97,6 +97,8 @@ class MysqlSession implements SqlSession {
   private alive = false;
   /** Once connected, a refused connect means the server is restarting rather than a wrong address. */
   private connectedBefore = false;
+  /** A KILL QUERY under way for a statement that was aborted; closing waits for it. */
+  private killing: Promise<void> | undefined;
 
   constructor(
     private readonly name: string,
@@ -112,7 +114,13 @@ class MysqlSession implements SqlSession {
       await this.close();
       connection = await this.ensure(signal);
     }
-    const onAbort = (): void => connection.destroy();
+    // On a timeout or interrupt the connection is dropped, and the statement is killed on the server: a
+    // CPU-bound query (a CHECKSUM of a big table) would otherwise run on after its client is gone.
+    const onAbort = (): void => {
+      const threadId = connection.threadId;
+      connection.destroy();
+      if (typeof threadId === 'number') this.killing = this.killQuery(threadId);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const [rows] = await connection.query({ sql: query, values: params });
@@ -125,7 +133,31 @@ class MysqlSession implements SqlSession {
     }
   }
 
+  /** `KILL QUERY` on a side connection, best effort: the step has failed already, whatever happens here. */
+  private async killQuery(threadId: number): Promise<void> {
+    this.alive = false;
+    try {
+      const settings = await this.options.settings(this.name);
+      const mysql = await import('mysql2/promise');
+      const side = await mysql.createConnection({
+        host: settings.host,
+        port: settings.port,
+        user: settings.user,
+        password: settings.password,
+        connectTimeout: 5_000,
+      });
+      try {
+        await side.query(`KILL QUERY ${Math.trunc(threadId)}`);
+      } finally {
+        side.destroy();
+      }
+    } catch {
+      // Gone already, or the server cannot be reached: nothing more to do.
+    }
+  }
+
   async close(): Promise<void> {
+    await this.killing;
     const connection = this.connection;
     this.connection = undefined;
     this.alive = false;

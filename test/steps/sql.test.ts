@@ -191,6 +191,42 @@ steps:
     assert.equal(record.exitCode, 3);
   });
 
+  it('kills a CPU-bound statement on the server at the step timeout, not only its connection', async () => {
+    // BENCHMARK does not notice its client going away: only KILL QUERY stops it.
+    const { record } = await ws.run(
+      `${header('sql-kill')}
+steps:
+  - id: busy
+    type: sql
+    connection: db
+    query: SELECT BENCHMARK(5000000000, MD5('labrun-kill-me')) AS b
+    timeout: 1s
+`,
+      { set },
+    );
+    assert.equal(record.steps[0]!.error?.code, 'StepTimeout');
+    const admin = await mysql.createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+    });
+    try {
+      const running = async (): Promise<unknown[]> =>
+        (
+          await admin.query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%labrun-kill-me%' AND ID <> CONNECTION_ID()",
+          )
+        )[0] as unknown[];
+      const deadline = Date.now() + 3000;
+      while ((await running()).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(await running(), [], 'the statement no longer runs on the server');
+    } finally {
+      await admin.end();
+    }
+  });
+
   /**
    * Kills the connection of the first statement matching `marker` as soon as it runs, and reports how many
    * distinct executions of it it saw until `stop()`.

@@ -3,6 +3,7 @@
  * database server's clock. Server time is taken as UTC with microseconds and a Z so that it is unambiguous
  * whatever the server's or the runner's time zone.
  */
+import { isConnectionLost } from '../../engine/connections.js';
 import { StepError } from '../../engine/errors.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type { StepContext, StepType } from '../types.js';
@@ -37,7 +38,12 @@ async function runCapture(ctx: StepContext): Promise<CaptureResult> {
   if (connection === undefined) return { name, value: ctx.render('/value') };
   const session = await ctx.sql(String(connection));
   ctx.setRendered({ connection, query: SERVER_TIME_QUERY });
-  const { rows } = await session.run(SERVER_TIME_QUERY, [], ctx.signal);
+  // A pure read: if the connection is lost while it runs, it is asked once more on a fresh connection.
+  const ask = () => session.run(SERVER_TIME_QUERY, [], ctx.signal);
+  const { rows } = await ask().catch((error: unknown) => {
+    if (ctx.signal.aborted || !isConnectionLost(error)) throw error;
+    return ask();
+  });
   const value = rows[0]?.now;
   if (typeof value !== 'string') {
     throw new StepError(`the server of ${String(connection)} returned no time`, {
