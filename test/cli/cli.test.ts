@@ -458,4 +458,43 @@ finally:
     assert.equal(record.status, 'interrupted');
     assert.deepEqual(record.captures, { tidied: 'yes' });
   });
+
+  it('on a second SIGTERM during finally skips the rest of finally, warns, and still writes the record', async () => {
+    const file = await ws.write({
+      'interrupt-twice.yaml': `name: interrupt-twice
+steps:
+  - id: long
+    type: wait-until
+    duration: 30s
+finally:
+  - id: slow-cleanup
+    type: wait-until
+    duration: 30s
+  - id: last-cleanup
+    type: capture
+    name: tidied
+    value: "yes"
+`,
+    });
+    const runsDir = join(ws.dir, 'runs-interrupt-twice');
+    const child: LabrunProcess = labrun(['run', file, '--runs-dir', runsDir]);
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    child.kill('SIGTERM');
+    const result = await child;
+    assert.ok(Date.now() - started < 20_000, 'neither wait ran out');
+    assert.equal(result.exitCode, 130, `${result.stdout}\n${result.stderr}`);
+    assert.match(
+      String(result.stderr),
+      /SIGTERM again: skipping the rest of finally; what this run created may be left behind/,
+    );
+    assert.match(String(result.stdout), /\[2\/3\] slow-cleanup \.\.\. failed/);
+    assert.match(String(result.stdout), /\[3\/3\] last-cleanup \.\.\. skipped/);
+    const recordPath = /^Record: (.+)$/m.exec(String(result.stdout))![1]!;
+    const record = JSON.parse(await readFile(recordPath, 'utf8'));
+    assert.equal(record.status, 'interrupted');
+    assert.equal(record.steps[2].reason, 'the run was interrupted twice');
+  });
 });
