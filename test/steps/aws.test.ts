@@ -225,6 +225,49 @@ steps:
     assert.equal(server.requests[0]!.params.DBClusterIdentifier, 'auroralab-mysql-cluster-clone');
   });
 
+  it('fails clearly, without a trace, on answers that are not what the service sends', async () => {
+    // A 200 answer that is not XML, then one without the cluster the template reads.
+    server.handle('DescribeDBClusters', (_request, calls) =>
+      calls === 1
+        ? { status: 200, body: 'this is not XML', contentType: 'text/xml' }
+        : { result: toXml({ DBClusters: [] }, RDS_ITEM_NAMES) },
+    );
+    const step = (id: string) => `  - id: ${id}
+    type: wait-until
+    probe:
+      type: aws
+      operation: DescribeDBClusters
+      params: { DBClusterIdentifier: c1 }
+    value: "{{result.DBClusters.0.Status}}"
+    success: [available]
+    interval: 10ms
+    timeout: 2s
+`;
+    const run = async (id: string) => {
+      const { record } = await ws.run(`${HEADER}\nsteps:\n${step(id)}`, { aws, defaultTimeoutMs: 5000 });
+      const error = record.steps[0]!.error!;
+      assert.equal(record.steps[0]!.status, 'failed', id);
+      for (const text of [error.message, error.hint ?? ''])
+        assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `${id}: no stack trace`);
+      return error;
+    };
+    const notXml = await run('not-xml');
+    assert.equal(notXml.kind, 'aws');
+    assert.equal(notXml.code, 'MalformedResponse');
+    assert.equal(
+      notXml.message,
+      'rds DescribeDBClusters failed: the answer is not a well-formed AWS response (@aws-sdk XML parse error: unexpected content.)',
+    );
+    assert.match(notXml.hint ?? '', /--endpoint-url/);
+    const empty = await run('no-clusters');
+    assert.equal(empty.kind, 'template');
+    assert.equal(
+      empty.message,
+      'unknown reference "result.DBClusters.0.Status": result.DBClusters is an empty list',
+    );
+    assert.match(empty.span!, /:\d+:\d+$/);
+  });
+
   it('reads CloudFormation with service: cloudformation, and stack outputs for inputs', async () => {
     const stack = {
       Stacks: [

@@ -201,6 +201,20 @@ export function sdkError(
   } else if (/ECONNREFUSED/.test(message)) {
     hint = 'Nothing answers at the AWS endpoint; is the sandbox running (labrun sandbox status)?';
   }
+  // The SDK's own advice ("inspect the hidden field {error}.$response") is for programmers of the SDK.
+  const deserialization = /\n\s*Deserialization error:/.exec(message);
+  if (deserialization) {
+    return new StepError(
+      `${service} ${operation} failed: the answer is not a well-formed AWS response (${message.slice(0, deserialization.index).trim()})`,
+      {
+        code: 'MalformedResponse',
+        kind: 'aws',
+        span,
+        hint: 'Check that the endpoint (--endpoint-url, AWS_ENDPOINT_URL) is the AWS service, not something else.',
+        cause: error,
+      },
+    );
+  }
   if (code !== 'AwsError' && !message.includes(code)) message = `${code}: ${message}`;
   return new StepError(`${service} ${operation} failed: ${message}`, {
     code,
