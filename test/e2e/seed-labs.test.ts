@@ -5,13 +5,13 @@
  * appears, and that the lab leaves only the source cluster behind.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { assertOnlySourceCluster } from '../helpers/sandbox-state.js';
 import { labrun as labrunCli } from '../helpers/labrun-cli.js';
+import { serversOf } from '../helpers/loopback.js';
 const TABLE_SIZE = Number(process.env.LABRUN_E2E_TABLE_SIZE ?? 1_000_000);
 const PASSWORD = 'Password1';
 
@@ -21,21 +21,6 @@ interface RunRecord {
   captures: Record<string, unknown>;
   steps: Array<{ id: string; status: string }>;
   resources?: { created: unknown[]; leaked: unknown[] };
-}
-
-/** Pids of mariadbd processes whose command line points into `home`. */
-function serversOf(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('mariadbd') && cmdline.includes(home)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
 }
 
 describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} rows)`, function () {

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -15,6 +14,7 @@ import { StepError } from '../../src/engine/errors.js';
 import { createMariaDbDataPlane, type MariaDbDataPlane } from '../../src/sandbox/mariadb/index.js';
 import type { ClusterStorageSpec } from '../../src/sandbox/mariadb/types.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
+import { freeHost } from '../helpers/loopback.js';
 
 // One of the secrets the suite-wide audit looks for (test/helpers/secret-audit.ts).
 const PASSWORD = 'Tr0ub4dor-secret-value';
@@ -48,7 +48,7 @@ describe('SQL sessions across a server restart (real MariaDB)', function () {
     plane = createMariaDbDataPlane({ home });
     spec = {
       id: CLUSTER,
-      host: await freeHost(2, 9),
+      host: await freeHost('127.0.33', 2, 9),
       port: 3306,
       masterUsername: 'masteruser',
       masterPassword: PASSWORD,
@@ -157,7 +157,7 @@ describe('SQL sessions across a server restart (real MariaDB)', function () {
   });
 
   it('reports a first connection where nothing listens at once', async () => {
-    const nowhere = await freeHost(2, 9);
+    const nowhere = await freeHost('127.0.33', 2, 9);
     const session = new ConnectionPool({
       settings: async () => ({ host: nowhere, port: 3306, user: 'masteruser', password: PASSWORD }),
       spanOf: () => undefined,
@@ -252,18 +252,4 @@ steps:
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** An address in 127.0.33.<from>-<to> whose port 3306 is free now. */
-async function freeHost(from: number, to: number): Promise<string> {
-  for (let last = from; last <= to; last++) {
-    const host = `127.0.33.${last}`;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen({ host, port: 3306, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (free) return host;
-  }
-  throw new Error(`no free address in 127.0.33.${from}-${to}`);
 }

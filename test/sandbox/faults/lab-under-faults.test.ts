@@ -5,12 +5,12 @@
  * `sandbox down` leaves no mariadbd running.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOnlySourceCluster } from '../../helpers/sandbox-state.js';
 import { labrun as labrunCli } from '../../helpers/labrun-cli.js';
+import { serversOf } from '../../helpers/loopback.js';
 const PASSWORD = 'Password1';
 /**
  * Throttling alone is retried on every call (it proves the request was not carried out), so that lab must
@@ -20,21 +20,6 @@ const CASES = [
   { faults: 'throttle=0.2,seed=5', mustPass: true },
   { faults: 'throttle=0.1,error5xx=0.08,drop=0.04,seed=99', mustPass: false },
 ];
-
-/** Pids of mariadbd processes whose command line points into `home`. */
-function serversOf(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('mariadbd') && cmdline.includes(home)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
 
 for (const { faults, mustPass } of CASES) {
   describe(`the clone-and-backtrack lab on a sandbox that injects API faults (${faults})`, function () {

@@ -13,7 +13,6 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -29,6 +28,7 @@ import type { ClusterStorageSpec } from '../../../src/sandbox/mariadb/types.js';
 import { labrun } from '../../helpers/labrun-cli.js';
 import { auditDir, auditSandboxHome } from '../../helpers/secret-audit.js';
 import { assertOnlySourceCluster } from '../../helpers/sandbox-state.js';
+import { freeHost, serversOf } from '../../helpers/loopback.js';
 
 const PASSWORD = 'Password1';
 
@@ -44,7 +44,7 @@ describe('restart fault: the data plane crashes and restarts a server', function
     plane = createMariaDbDataPlane({ home, log: (line) => log.push(line) });
     spec = {
       id: 'crashy',
-      host: await freeHost(10, 29),
+      host: await freeHost('127.0.33', 10, 29),
       port: 3306,
       masterUsername: 'masteruser',
       masterPassword: PASSWORD,
@@ -281,7 +281,7 @@ describe('restart fault: the control plane picks its moment', function () {
     const log: string[] = [];
     control = new ControlPlane({
       dataPlane: createMariaDbDataPlane({ home }),
-      hostBase: await freeHost(10, 29),
+      hostBase: await freeHost('127.0.33', 10, 29),
       log: (line) => log.push(line),
       faults: { restarts: [{ clusterId: 'lonely', delayMs: 200 }] },
     });
@@ -436,21 +436,6 @@ describe('restart fault: the Part 3 lab under a crash-restart of a cluster', fun
   }
 });
 
-/** Pids of mariadbd processes whose command line points into `home`. */
-function serversOf(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('mariadbd') && cmdline.includes(home)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -466,18 +451,4 @@ async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<vo
     if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
     await sleep(50);
   }
-}
-
-/** An address in 127.0.33.<from>-<to> whose port 3306 is free now. */
-async function freeHost(from: number, to: number): Promise<string> {
-  for (let last = from; last <= to; last++) {
-    const host = `127.0.33.${last}`;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen({ host, port: 3306, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (free) return host;
-  }
-  throw new Error(`no free address in 127.0.33.${from}-${to}`);
 }
