@@ -16,6 +16,7 @@ import type { ResumeSettings, RunEvent, RunStartedEvent } from './events.js';
 import { executeRun, type RunOptions, type RunResult } from './interpreter.js';
 import type { CutOff } from './step-runner.js';
 import { applyEvent, type RunRecord } from './record.js';
+import { runHolder } from './run-store.js';
 
 export interface Journal {
   runDir: string;
@@ -57,7 +58,18 @@ export function readJournal(runDir: string): Journal {
   };
 }
 
-/** The newest run in `runsDir` whose journal has no run-finished event, or undefined. */
+/** Refuses a run whose process is still alive: two processes must never write one journal. */
+export function assertNotRunning(runDir: string): void {
+  const holder = runHolder(runDir);
+  if (holder !== undefined) {
+    throw new UsageError(
+      `run ${basename(runDir)} is still running (process ${holder}); only a run whose process has ended can be resumed`,
+      `Wait for it to end, or stop it (kill ${holder}), then resume.`,
+    );
+  }
+}
+
+/** The newest run in `runsDir` whose journal has no run-finished event and whose process has ended, or undefined. */
 export function latestUnfinishedRun(runsDir: string): string | undefined {
   if (!existsSync(runsDir)) return undefined;
   const dirs = readdirSync(runsDir)
@@ -65,6 +77,7 @@ export function latestUnfinishedRun(runsDir: string): string | undefined {
     .filter((dir) => existsSync(join(dir, 'journal.jsonl')))
     .sort((a, b) => statSync(join(b, 'journal.jsonl')).mtimeMs - statSync(join(a, 'journal.jsonl')).mtimeMs);
   for (const dir of dirs) {
+    if (runHolder(dir) !== undefined) continue;
     try {
       if (!readJournal(dir).finished) return dir;
     } catch {
@@ -86,6 +99,7 @@ export async function resumeRun(
   runDir: string,
   options: ResumeOptions,
 ): Promise<RunResult> {
+  assertNotRunning(runDir);
   const journal = readJournal(runDir);
   const { started } = journal;
   if (journal.finished) {

@@ -8,8 +8,18 @@
  * second, in one process or in two, never share a journal even if their random suffixes collide.
  */
 import { randomInt } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from './errors.js';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
 
@@ -64,6 +74,7 @@ export function createRunStore(
 function storeIn(runId: string, dir: string): RunStore {
   const recordPath = join(dir, 'record.json');
   const journalPath = join(dir, 'journal.jsonl');
+  takeRunLock(dir);
   let journal: number | undefined = openSync(journalPath, 'a');
   return {
     runId,
@@ -79,10 +90,70 @@ function storeIn(runId: string, dir: string): RunStore {
       writeJsonAtomic(recordPath, record);
     },
     close() {
-      if (journal !== undefined) closeSync(journal);
+      if (journal !== undefined) {
+        closeSync(journal);
+        rmSync(join(dir, LOCK_FILE), { force: true });
+      }
       journal = undefined;
     },
   };
+}
+
+/**
+ * `run.lock` in a run directory names the process writing its journal while the run goes on: a second process
+ * (a `labrun resume` of a run that is still running) must not append to it. A process that died (kill -9)
+ * leaves its lock behind; it counts only while that very process lives (same pid and start time, so a
+ * reused pid does not keep a dead run locked).
+ */
+const LOCK_FILE = 'run.lock';
+
+interface RunLock {
+  pid: number;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), where known. */
+  started?: string;
+}
+
+/** The live process that holds the run in `dir`, or undefined. */
+export function runHolder(dir: string): number | undefined {
+  let lock: RunLock;
+  try {
+    lock = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as RunLock;
+  } catch {
+    return undefined;
+  }
+  if (typeof lock.pid !== 'number' || lock.pid === process.pid) return undefined;
+  const started = processStart(lock.pid);
+  if (started !== undefined) return started === lock.started ? lock.pid : undefined;
+  try {
+    process.kill(lock.pid, 0);
+    return lock.pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? lock.pid : undefined;
+  }
+}
+
+function takeRunLock(dir: string): void {
+  const holder = runHolder(dir);
+  if (holder !== undefined) {
+    throw new UsageError(
+      `run ${basename(dir)} is still running (process ${holder}); two processes must not write one journal`,
+      `Wait for it to end, or stop it (kill ${holder}), then resume.`,
+    );
+  }
+  const lock: RunLock = { pid: process.pid, started: processStart(process.pid) };
+  writeFileAtomic(join(dir, LOCK_FILE), `${JSON.stringify(lock)}\n`);
+}
+
+/** Field 22 of /proc/<pid>/stat (after the parenthesised command name); `zombie`; undefined off Linux. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie (killed, not yet reaped by its parent) holds nothing.
+    return fields[0] === 'Z' ? 'zombie' : fields[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes JSON so that readers see either the old file or the whole new one. */

@@ -4,8 +4,8 @@
  * last journal line is ignored.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { labrun as labrunCli, type LabrunProcess } from '../helpers/labrun-cli.js';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
@@ -257,5 +257,56 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
     assert.equal(events.filter((e) => e.type === 'step-started' && e.stepId === 'bump').length, 1);
     assert.equal(events.filter((e) => e.type === 'step-finished' && e.stepId === 'slow').length, 1);
     assert.equal(await counterRows(), 1);
+  });
+
+  it('refuses to resume a run whose process is still running, and takes over once it is gone', async function () {
+    await reset();
+    const file = await ws.write({ 'lab3.yaml': runbookText('\n    onResume: skip', 30) });
+    const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
+    const child = labrun([
+      'run',
+      file,
+      '--runs-dir',
+      runsDir,
+      '--set',
+      `host=${db.host}`,
+      '--set',
+      `user=${db.user}`,
+      '--set',
+      `database=${db.database}`,
+    ]);
+    let runDir = '';
+    const deadline = Date.now() + 60_000;
+    while (!runDir || !readFileSync(join(runDir, 'journal.jsonl'), 'utf8').includes('"stepId":"slow"')) {
+      assert.ok(Date.now() < deadline, 'the run never reached its slow step');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const fresh = existsSync(runsDir) ? readdirSync(runsDir).filter((d) => !before.has(d)) : [];
+      if (fresh[0] && existsSync(join(runsDir, fresh[0], 'journal.jsonl'))) runDir = join(runsDir, fresh[0]);
+    }
+
+    // By name: refused, naming the process; nothing is written to the live run's journal.
+    const journalBefore = readFileSync(join(runDir, 'journal.jsonl'), 'utf8');
+    const named = await labrun(['resume', runDir]);
+    assert.equal(named.exitCode, 2, String(named.stderr));
+    assert.match(
+      String(named.stderr),
+      new RegExp(
+        `still running \\(process ${child.pid}\\); only a run whose process has ended can be resumed`,
+      ),
+    );
+    assert.equal(readFileSync(join(runDir, 'journal.jsonl'), 'utf8'), journalBefore);
+    // The latest unfinished run is not one that is still going.
+    const latest = await labrun(['resume', '--runs-dir', runsDir]);
+    assert.notEqual(latest.exitCode, 0);
+    assert.doesNotMatch(String(latest.stderr), new RegExp(`resuming run ${basename(runDir)}`));
+
+    // Once its process is gone (kill -9 leaves run.lock behind), resume takes the run over.
+    child.kill('SIGKILL');
+    await child;
+    assert.ok(existsSync(join(runDir, 'run.lock')), 'the killed process left its lock');
+    const resumed = await labrun(['resume', runDir]);
+    assert.equal(resumed.exitCode, 0, String(resumed.stderr));
+    assert.match(String(resumed.stderr), new RegExp(`resuming run ${basename(runDir)}`));
+    assert.ok(!existsSync(join(runDir, 'run.lock')), 'the lock is gone when the run ends');
   });
 });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../engine/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
-import { latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
+import { assertNotRunning, latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
 import { MASK } from '../../engine/mask.js';
 import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
@@ -21,6 +21,7 @@ export async function resumeCommand(
   output: Output,
 ): Promise<number> {
   const runDir = findRunDir(run, flags.runsDir);
+  assertNotRunning(runDir);
   const journal = readJournal(runDir);
   if (journal.finished) {
     throw new UsageError(
