@@ -63,7 +63,10 @@ export interface ConnectionPoolOptions {
    * (default 60 s): long enough for a crashed server's recovery, short enough to report one that is gone.
    */
   reconnectWaitMs?: number;
-  /** First pause between reconnect attempts, doubled after each one up to `reconnectMaxIntervalMs`. */
+  /**
+   * First pause between reconnect attempts, doubled after each one up to `reconnectMaxIntervalMs`; each pause
+   * is drawn between half and all of that (equal jitter).
+   */
   reconnectIntervalMs?: number;
   reconnectMaxIntervalMs?: number;
 }
@@ -216,7 +219,8 @@ class MysqlSession implements SqlSession {
         if (signal.aborted) throw signal.reason;
         const left = started + waitMs - Date.now();
         if (left > 0 && isNotUp(error)) {
-          await delay(Math.min(pause, left), signal);
+          // Equal jitter: clients that lost one server together do not all knock again at the same moment.
+          await delay(Math.min(pause / 2 + Math.random() * (pause / 2), left), signal);
           pause = Math.min(pause * 2, maxPause);
           continue;
         }
