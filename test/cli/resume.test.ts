@@ -128,9 +128,12 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
     return labrunCli(args, { cwd: ws.dir, env: { ...env, ...extraEnv }, timeout: 90_000 });
   }
 
-  /** Starts `labrun run`, waits until the journal shows `stepId` started, then kills it with SIGKILL. */
-  async function runAndKill(file: string, stepId: string): Promise<{ runDir: string; journal: string }> {
-    const before = new Set(existsSync(runsDir) ? (await import('node:fs')).readdirSync(runsDir) : []);
+  /** Starts `labrun run` and waits until its journal shows `stepId` started; the run goes on. */
+  async function runUntil(
+    file: string,
+    stepId: string,
+  ): Promise<{ child: LabrunProcess; runDir: string; journal: string }> {
+    const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
     const child = labrun([
       'run',
       file,
@@ -146,22 +149,26 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
     const deadline = Date.now() + 60_000;
     for (;;) {
       assert.ok(Date.now() < deadline, 'the run never reached the step');
-      const fresh = existsSync(runsDir)
-        ? (await import('node:fs')).readdirSync(runsDir).filter((d) => !before.has(d))
-        : [];
+      const fresh = existsSync(runsDir) ? readdirSync(runsDir).filter((d) => !before.has(d)) : [];
       const journal = fresh[0] ? join(runsDir, fresh[0], 'journal.jsonl') : undefined;
       if (
         journal &&
         existsSync(journal) &&
         readFileSync(journal, 'utf8').includes(`"type":"step-started","stepId":"${stepId}"`)
       ) {
-        child.kill('SIGKILL');
-        const result = await child;
-        assert.equal(result.signal, 'SIGKILL');
-        return { runDir: join(runsDir, fresh[0]!), journal };
+        return { child, runDir: join(runsDir, fresh[0]!), journal };
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** Starts `labrun run`, waits until the journal shows `stepId` started, then kills it with SIGKILL. */
+  async function runAndKill(file: string, stepId: string): Promise<{ runDir: string; journal: string }> {
+    const { child, runDir, journal } = await runUntil(file, stepId);
+    child.kill('SIGKILL');
+    const result = await child;
+    assert.equal(result.signal, 'SIGKILL');
+    return { runDir, journal };
   }
 
   it('refuses a changing step cut off mid-way, resumes with onResume, restores captures, runs nothing twice', async function () {
@@ -262,27 +269,7 @@ describe('labrun resume (kill -9 of a real run, real MariaDB)', function () {
   it('refuses to resume a run whose process is still running, and takes over once it is gone', async function () {
     await reset();
     const file = await ws.write({ 'lab3.yaml': runbookText('\n    onResume: skip', 30) });
-    const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
-    const child = labrun([
-      'run',
-      file,
-      '--runs-dir',
-      runsDir,
-      '--set',
-      `host=${db.host}`,
-      '--set',
-      `user=${db.user}`,
-      '--set',
-      `database=${db.database}`,
-    ]);
-    let runDir = '';
-    const deadline = Date.now() + 60_000;
-    while (!runDir || !readFileSync(join(runDir, 'journal.jsonl'), 'utf8').includes('"stepId":"slow"')) {
-      assert.ok(Date.now() < deadline, 'the run never reached its slow step');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const fresh = existsSync(runsDir) ? readdirSync(runsDir).filter((d) => !before.has(d)) : [];
-      if (fresh[0] && existsSync(join(runsDir, fresh[0], 'journal.jsonl'))) runDir = join(runsDir, fresh[0]);
-    }
+    const { child, runDir } = await runUntil(file, 'slow');
 
     // By name: refused, naming the process; nothing is written to the live run's journal.
     const journalBefore = readFileSync(join(runDir, 'journal.jsonl'), 'utf8');
