@@ -18,15 +18,11 @@ import {
 import { renderTemplate } from '../runbook/index.js';
 import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
 import { StepError, UsageError } from './errors.js';
+import type { ResourceRef } from './events.js';
 import { fieldAt, spanAt, type Renderer, type TemplateScope } from './render.js';
+import { creationsOf } from './resources.js';
 
 export const REFUSED_CODE = 'DestructiveStepRefused';
-
-/** What a step will create if it passes, to be recorded with `created`. */
-export interface Creation {
-  kind: ResourceKind;
-  id: string;
-}
 
 export class DestructiveGuard {
   private readonly created: Record<ResourceKind, Set<string>> = { cluster: new Set(), instance: new Set() };
@@ -39,11 +35,10 @@ export class DestructiveGuard {
   ) {}
 
   /**
-   * Checks a step against the scope it is about to run with. Returns the StepError that refuses it, or the
-   * resources it creates (to pass to `created` once it has passed).
+   * Checks a step against the scope it is about to run with: the StepError that refuses it, or undefined.
+   * What a step creates (resources.ts, creationsOf) is passed to `record` once it has passed.
    */
-  check(step: CompiledStep, scope: TemplateScope): { refusal?: StepError; creates: Creation[] } {
-    const creates: Creation[] = [];
+  check(step: CompiledStep, scope: TemplateScope): StepError | undefined {
     for (const { base, type, body } of guardedBodies(step)) {
       const render = (key: string): unknown => {
         const pointer = `${base}/${key}`;
@@ -72,52 +67,40 @@ export class DestructiveGuard {
         }
         if (what === undefined) continue;
         const pointer = `${base}/${type === 'sql' ? 'query' : 'command'}`;
-        return {
-          creates,
-          refusal: new StepError(
-            `refused to run ${what} on connection "${name}", which is not disposable; nothing was run`,
-            { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, pointer), hint: GUARD_HINT },
-          ),
-        };
+        return new StepError(
+          `refused to run ${what} on connection "${name}", which is not disposable; nothing was run`,
+          { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, pointer), hint: GUARD_HINT },
+        );
       }
       if (body.service !== undefined && body.service !== 'rds') continue;
       const operation = String(body.operation);
-      const creating = CREATING_AWS_OPERATIONS[operation];
-      if (creating) {
-        const id = render(`params/${creating.param}`);
-        if (typeof id === 'string') creates.push({ kind: creating.kind, id });
-        continue;
-      }
       const destructive = DESTRUCTIVE_AWS_OPERATIONS[operation];
       if (!destructive) continue;
       const id = render(`params/${destructive.param}`);
       if (typeof id !== 'string' || id === '') continue;
       if (this.created[destructive.kind].has(id) || this.declared(destructive.kind, scope).has(id)) continue;
-      return {
-        creates,
-        refusal: new StepError(
-          `refused to call ${operation} on ${destructive.kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
-          {
-            code: REFUSED_CODE,
-            kind: 'guard',
-            span: spanAt(step, `${base}/params/${destructive.param}`),
-            hint: this.taken.has(`${destructive.kind}:${id}`)
-              ? `it existed before this run (creating it failed): it may be another run's, so leave it alone; give this run its own identifiers (e.g. --set cloneSuffix=...)`
-              : `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
-          },
-        ),
-      };
+      return new StepError(
+        `refused to call ${operation} on ${destructive.kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
+        {
+          code: REFUSED_CODE,
+          kind: 'guard',
+          span: spanAt(step, `${base}/params/${destructive.param}`),
+          hint: this.taken.has(`${destructive.kind}:${id}`)
+            ? `it existed before this run (creating it failed): it may be another run's, so leave it alone; give this run its own identifiers (e.g. --set cloneSuffix=...)`
+            : `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
+        },
+      );
     }
-    return { creates };
+    return undefined;
   }
 
   /** Records targets a failed create found already taken. */
-  recordTaken(creations: Creation[]): void {
+  recordTaken(creations: ResourceRef[]): void {
     for (const { kind, id } of creations) this.taken.add(`${kind}:${id}`);
   }
 
   /** Records what a passed step created. */
-  record(creations: Creation[]): void {
+  record(creations: ResourceRef[]): void {
     for (const { kind, id } of creations) this.created[kind].add(id);
   }
 
@@ -150,7 +133,7 @@ export function preflightGuard(
 ): UsageError | undefined {
   const guard = new DestructiveGuard(runbook, renderer);
   for (const step of [...runbook.steps, ...runbook.finally]) {
-    const { refusal, creates } = guard.check(step, scope);
+    const refusal = guard.check(step, scope);
     if (refusal) {
       const diagnostic: Diagnostic = {
         code: 'destructive-step',
@@ -162,6 +145,7 @@ export function preflightGuard(
       };
       return new UsageError(`step ${step.id}: ${refusal.message}`, refusal.hint, [diagnostic]);
     }
+    const creates = creationsOf(step, renderer, scope);
     const operation =
       step.type === 'aws' ? CREATING_AWS_OPERATIONS[String(step.fields.operation)] : undefined;
     if (operation && creates.length === 0) return undefined;

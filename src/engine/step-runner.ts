@@ -111,10 +111,10 @@ export async function runStep(
   }
 
   // The guard looks at the targets once, before the first attempt: a refused step calls nothing.
-  const guarded = run.guard?.check(step, scope);
-  if (guarded?.refusal) {
+  const refusal = run.guard?.check(step, scope);
+  if (refusal) {
     scope.steps[step.id] = { status: 'failed' };
-    return finish('failed', { error: guarded.refusal });
+    return finish('failed', { error: refusal });
   }
   const creates = creationsOf(step, renderer, scope);
   const passed = (result: unknown): StepOutcome => {
@@ -124,7 +124,7 @@ export async function runStep(
     }
     Object.assign(scope.captures, captures);
     scope.steps[step.id] = { result, status: 'passed' };
-    if (guarded) run.guard?.record(guarded.creates);
+    run.guard?.record(creates);
     return finish('passed', { result, captures, created: creates });
   };
 
