@@ -19,7 +19,7 @@ import { renderTemplate } from '../runbook/index.js';
 import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
 import { StepError, UsageError } from './errors.js';
 import type { ResourceRef } from './events.js';
-import { fieldAt, spanAt, type Renderer, type TemplateScope } from './render.js';
+import { fieldAt, Renderer, spanAt, type TemplateScope } from './render.js';
 import { creationsOf } from './resources.js';
 
 export const REFUSED_CODE = 'DestructiveStepRefused';
@@ -128,9 +128,11 @@ export class DestructiveGuard {
  */
 export function preflightGuard(
   runbook: CompiledRunbook,
-  renderer: Renderer,
-  scope: TemplateScope,
+  inputs: Record<string, unknown>,
+  env: Record<string, string | undefined>,
 ): UsageError | undefined {
+  const renderer = new Renderer(runbook.sources, () => new Date());
+  const scope: TemplateScope = { inputs: { ...inputs }, captures: {}, steps: {}, env };
   const guard = new DestructiveGuard(runbook, renderer);
   for (const step of [...runbook.steps, ...runbook.finally]) {
     const refusal = guard.check(step, scope);

@@ -11,7 +11,7 @@ import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline
 import { preflightGuard } from './guard.js';
 import { MASK, Masker } from './mask.js';
 import { applyEvent, type RunRecord } from './record.js';
-import { formatSpan, Renderer } from './render.js';
+import { formatSpan } from './render.js';
 import { RunContext } from './run-context.js';
 import { createRunStore, openRunStore } from './run-store.js';
 import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep, type CutOff } from './step-runner.js';
@@ -93,12 +93,7 @@ export async function executeRun(
   const runStartedAt = restored?.startedAtMs ?? clock.now();
   const chosenRunId = restored?.runId ?? options.runId;
   if (!restored && options.guardDestructive) {
-    const refusal = preflightGuard(runbook, new Renderer(runbook.sources, () => new Date(clock.now())), {
-      inputs: { ...options.inputs },
-      captures: {},
-      steps: {},
-      env: options.env ?? { ...process.env },
-    });
+    const refusal = preflightGuard(runbook, options.inputs, options.env ?? { ...process.env });
     if (refusal) throw refusal;
   }
   const runsDir = options.runsDir ?? 'runs';

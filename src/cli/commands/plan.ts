@@ -1,7 +1,6 @@
 /** `labrun plan FILE`: every step as it would run, with inputs resolved and nothing executed. */
 import { preflightGuard } from '../../engine/guard.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
-import { Renderer } from '../../engine/render.js';
 import { planRunbook } from '../../engine/plan.js';
 import { EXIT } from '../exit-codes.js';
 import { inline, type Output } from '../output.js';
@@ -16,12 +15,7 @@ export async function planCommand(file: string, flags: TargetFlags, output: Outp
   const target = await resolveTarget(flags, output, { startSandbox: false });
   const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
   if (!flags.allowDestructive) {
-    const refusal = preflightGuard(runbook, new Renderer(runbook.sources, () => new Date()), {
-      inputs: { ...values },
-      captures: {},
-      steps: {},
-      env: target.env,
-    });
+    const refusal = preflightGuard(runbook, values, target.env);
     if (refusal) throw refusal;
   }
   const steps = planRunbook(runbook, { inputs: values, env: target.env });
