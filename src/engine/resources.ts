@@ -73,9 +73,7 @@ export class ResourceTracker {
         created.push({ ...resource, state: 'unknown', error: (error as Error).message });
       }
     }
-    const leaked = created.filter(
-      (r) => r.state !== 'gone' && r.state !== 'deleting' && r.state !== 'deleted',
-    );
+    const leaked = created.filter((r) => r.state !== 'gone' && r.state !== 'deleting');
     return { created, leaked };
   }
 }
