@@ -6,7 +6,7 @@
  */
 import { CREATING_AWS_OPERATIONS, guardedBodies } from '../runbook/destructive.js';
 import type { CompiledStep } from '../runbook/types.js';
-import { describeResource } from '../steps/aws/execute.js';
+import { createRdsClient, describeResource } from '../steps/aws/execute.js';
 import type { AwsSettings } from '../steps/types.js';
 import type { ResourceRef, TrackedResource } from './events.js';
 import { fieldAt, type Renderer, type TemplateScope } from './render.js';
@@ -65,13 +65,18 @@ export class ResourceTracker {
     // Instances first: a cluster's deletion waits for its instances, so this is the order cleanup works in.
     const ordered = [...all.filter((r) => r.kind === 'instance'), ...all.filter((r) => r.kind === 'cluster')];
     const created: TrackedResource[] = [];
-    for (const resource of ordered) {
-      try {
-        const found = await describeResource(aws, resource, signal);
-        created.push({ ...resource, state: found ? found.status : 'gone' });
-      } catch (error) {
-        created.push({ ...resource, state: 'unknown', error: (error as Error).message });
+    const client = await createRdsClient(aws);
+    try {
+      for (const resource of ordered) {
+        try {
+          const found = await describeResource(client, resource, signal);
+          created.push({ ...resource, state: found ? found.status : 'gone' });
+        } catch (error) {
+          created.push({ ...resource, state: 'unknown', error: (error as Error).message });
+        }
       }
+    } finally {
+      client.destroy();
     }
     const leaked = created.filter((r) => r.state !== 'gone' && r.state !== 'deleting');
     return { created, leaked };

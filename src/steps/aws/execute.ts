@@ -310,20 +310,18 @@ export interface FoundResource {
   item: Record<string, unknown>;
 }
 
-/** Looks a cluster or instance up by identifier with an idempotent (retrying) client. */
+/** Looks a cluster or instance up by identifier, with an idempotent (retrying) client. */
 export async function describeResource(
-  aws: AwsSettings,
+  client: SdkClient,
   ref: { kind: ResourceKind; id: string },
   signal: AbortSignal,
-  client?: SdkClient,
 ): Promise<FoundResource | undefined> {
   const sdk = await loadSdk('rds');
-  const own = client ?? (await createClient(sdk, 'rds', aws, 'idempotent'));
   const cluster = ref.kind === 'cluster';
   const Command = sdk[cluster ? 'DescribeDBClustersCommand' : 'DescribeDBInstancesCommand'] as CommandClass;
   try {
     const output = toPlain(
-      await own.send(
+      await client.send(
         new Command(cluster ? { DBClusterIdentifier: ref.id } : { DBInstanceIdentifier: ref.id }),
         { abortSignal: signal },
       ),
@@ -345,9 +343,22 @@ export async function describeResource(
     if (/^(DBClusterNotFound|DBInstanceNotFound)/.test(name)) return undefined;
     if (signal.aborted) throw new Error(`no answer in time looking up ${ref.kind} ${ref.id}`);
     throw sdkError(error, 'rds', cluster ? 'DescribeDBClusters' : 'DescribeDBInstances');
-  } finally {
-    if (!client) own.destroy();
   }
+}
+
+/** The run's idempotent RDS client, the one `aws` steps of the run use for Describe calls. */
+async function runClient(ctx: StepContext): Promise<SdkClient> {
+  const sdk = await loadSdk('rds');
+  return ctx.resource(
+    'aws:rds:idempotent',
+    () => createClient(sdk, 'rds', ctx.aws, 'idempotent'),
+    (c) => c.destroy(),
+  );
+}
+
+/** An idempotent (retrying) RDS client for callers outside a step; destroy it when done. */
+export async function createRdsClient(aws: AwsSettings): Promise<SdkClient> {
+  return createClient(await loadSdk('rds'), 'rds', aws, 'idempotent');
 }
 
 const DELETING: Readonly<Record<string, { kind: ResourceKind; param: string }>> = {
@@ -380,7 +391,7 @@ function awsReconciler(step: CompiledStep): Reconciler | undefined {
       const id = params?.[creating.param];
       if (typeof id !== 'string' || id === '')
         return { action: 'refuse', reason: `its ${creating.param} cannot be worked out` };
-      const found = await describeResource(ctx.aws, { kind: creating.kind, id }, ctx.signal);
+      const found = await describeResource(await runClient(ctx), { kind: creating.kind, id }, ctx.signal);
       if (!found)
         return { action: 'rerun', note: `${creating.kind} ${id} does not exist: creating it again` };
       if (found.createdAt && found.createdAt.getTime() < ctx.cutOffAt - CLOCK_SKEW_MS) {
@@ -404,11 +415,7 @@ function awsReconciler(step: CompiledStep): Reconciler | undefined {
       const id = String(params?.DBClusterIdentifier ?? '');
       const to = Date.parse(String(params?.BacktrackTo ?? ''));
       const sdk = await loadSdk('rds');
-      const client = await ctx.resource(
-        'aws:rds:idempotent',
-        () => createClient(sdk, 'rds', ctx.aws, 'idempotent'),
-        (c) => c.destroy(),
-      );
+      const client = await runClient(ctx);
       const Command = sdk.DescribeDBClusterBacktracksCommand as CommandClass;
       let output: Record<string, unknown>;
       try {
@@ -439,7 +446,7 @@ function awsReconciler(step: CompiledStep): Reconciler | undefined {
     return async (ctx) => {
       const params = ctx.render('/params') as Record<string, unknown> | undefined;
       const id = String(params?.[deleting.param] ?? '');
-      const found = await describeResource(ctx.aws, { kind: deleting.kind, id }, ctx.signal);
+      const found = await describeResource(await runClient(ctx), { kind: deleting.kind, id }, ctx.signal);
       if (!found) return { action: 'adopt', result: {}, note: `${deleting.kind} ${id} is gone already` };
       if (found.status === 'deleting') {
         const key = deleting.kind === 'cluster' ? 'DBCluster' : 'DBInstance';
