@@ -48,6 +48,30 @@ export type DiagnosticCode =
   | 'missing-input'
   /** A step that destroys data or resources the runbook did not create or declare disposable. */
   | 'destructive-step'
+  /** An `aws` params member the operation's model does not have. */
+  | 'unknown-aws-member'
+  /** A member the operation requires is absent. */
+  | 'missing-aws-member'
+  /** An `aws` params value of the wrong type or outside the known values. */
+  | 'invalid-aws-value'
+  /** An operation labrun has no model for. */
+  | 'missing-aws-model'
+  /** A `result.…` or `steps.<id>.result.…` path the producing step's result type does not have. */
+  | 'unknown-result-path'
+  /** An SQL statement that does not parse. */
+  | 'sql-syntax'
+  /** The count of `?` placeholders differs from the count of `params`. */
+  | 'sql-params'
+  | 'unknown-sysbench-option'
+  | 'invalid-sysbench-value'
+  /** A wait's success/failure value that the status field never takes. */
+  | 'invalid-status-value'
+  /** An assert literal of the wrong kind for its operator. */
+  | 'invalid-assert-literal'
+  /** A value AWS no longer accepts (a retired engine name, instance class). */
+  | 'retired-value'
+  /** A step `labrun guide` cannot translate into commands a person types. */
+  | 'guide-untranslatable'
   | 'usage';
 
 export interface Diagnostic {
