@@ -1,0 +1,4 @@
+/** The assert step type's static facets: see ../static-types.ts. */
+import type { StepStatics } from '../static-types.js';
+
+export const assertStatics: StepStatics = {};
