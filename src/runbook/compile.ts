@@ -9,6 +9,7 @@ import { hasErrors, sortDiagnostics } from './diagnostic.js';
 import { Assembler, isMapping, type AssembledRunbook, type RawStep } from './expand.js';
 import type { ReadFile } from './load.js';
 import { joinPointer } from './pointer.js';
+import { checkTyped } from './typed.js';
 import { COMMON_STEP_KEYS } from './schema/build.js';
 import type {
   CompileResult,
@@ -154,7 +155,9 @@ export function compileRunbook(file: string, options: CompileOptions = {}): Comp
   const disposable = compileDisposable(assembled);
   const steps = assembled.steps.map((raw) => ({ step: compileStep(raw), raw }));
   const cleanup = assembled.finally.map((raw) => ({ step: compileStep(raw), raw }));
+  const malformed = hasErrors(diagnostics);
   diagnostics.push(...checkRunbook({ assembled, inputs, connections, steps: [...steps, ...cleanup] }));
+  diagnostics.push(...checkTyped({ inputs, steps: [...steps, ...cleanup], malformed }));
   if (options.guardDestructive) {
     const all = [...steps, ...cleanup].map(({ step }) => step);
     diagnostics.push(...checkDestructive({ connections, disposable, steps: all }));

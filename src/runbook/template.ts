@@ -699,3 +699,45 @@ export function renderDeep(
   }
   return value;
 }
+
+/** The expression of a template that is exactly one `{{expression}}`: what its value's type follows from. */
+export type WholeExpression =
+  | { kind: 'path'; path: string[] }
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'helper'; name: string; args: WholeExpression[] };
+
+function shapeOf(node: ExprNode): WholeExpression | undefined {
+  if (node.type === 'PathExpression')
+    return pathProblem(node) ? undefined : { kind: 'path', path: [...node.parts] };
+  if (node.type === 'SubExpression') return callShape(node);
+  return { kind: 'literal', value: literalValue(node) };
+}
+
+function callShape(node: CallNode): WholeExpression | undefined {
+  if (isHelperCall(node)) {
+    const args: WholeExpression[] = [];
+    for (const param of node.params) {
+      const arg = shapeOf(param);
+      if (!arg) return undefined;
+      args.push(arg);
+    }
+    return { kind: 'helper', name: helperNameOf(node)!, args };
+  }
+  if (node.params.length > 0 || (node.hash?.pairs.length ?? 0) > 0) return undefined;
+  return shapeOf(node.path);
+}
+
+/**
+ * The expression of a template that is exactly one `{{expression}}` (which renders to the expression's raw
+ * value); undefined for any other text, or when the template does not parse.
+ */
+export function wholeExpression(text: string): WholeExpression | undefined {
+  if (!isTemplate(text)) return undefined;
+  let parsed: ParsedTemplate;
+  try {
+    parsed = parse(text);
+  } catch {
+    return undefined;
+  }
+  return parsed.whole ? callShape(parsed.whole as CallNode) : undefined;
+}

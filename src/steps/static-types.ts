@@ -16,4 +16,14 @@ export interface StepStatics {
   check?(step: CompiledStep, ctx: StaticContext): StaticProblem[];
   /** The static type of the step's `result`; `{ kind: 'any' }` (or absent) when not known. */
   resultType?(step: CompiledStep, ctx: StaticContext): ValueType;
+  /**
+   * Where `result` is in scope in the step besides its `capture` templates (a wait's `/value`: the probe's
+   * result), with the type `result` has there. Pointers are relative to the step mapping.
+   */
+  resultScopes?(step: CompiledStep): ResultScope[];
+}
+
+export interface ResultScope {
+  pointer: string;
+  type(step: CompiledStep, ctx: StaticContext): ValueType;
 }

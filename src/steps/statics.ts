@@ -6,13 +6,14 @@ import { captureStatics } from './capture/static.js';
 import { sqlStatics } from './sql/static.js';
 import type { StepStatics } from './static-types.js';
 import { sysbenchStatics } from './sysbench/static.js';
+import { waitUntilFacets } from './wait-until/facets.js';
 import { waitUntilStatics } from './wait-until/static.js';
 
 export const stepStatics = {
   aws: awsStatics,
   sql: sqlStatics,
   sysbench: sysbenchStatics,
-  'wait-until': waitUntilStatics,
+  'wait-until': { ...waitUntilFacets, ...waitUntilStatics },
   capture: captureStatics,
   assert: assertStatics,
 } satisfies Record<StepTypeName, StepStatics>;
