@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../engine/errors.js';
 import { CliExit, EXIT } from './exit-codes.js';
 import type { Output } from './output.js';
+import type { ValidateFlags } from './commands/validate.js';
 
 export interface TargetFlags {
   outputs?: string;
@@ -16,6 +17,8 @@ export interface TargetFlags {
   region?: string;
   endpointUrl?: string;
   allowDestructive?: boolean;
+  /** plan only: warnings are errors. */
+  strict?: boolean;
 }
 
 export interface RunFlags extends TargetFlags {
@@ -34,6 +37,8 @@ export interface ResumeFlags {
 
 const ALLOW_DESTRUCTIVE_HELP =
   'turn off the destructive-step guard: allow steps that drop data or delete, backtrack or modify clusters and instances the runbook did not create or declare disposable';
+
+const STRICT_HELP = 'treat warnings (e.g. a retired engine name) as errors';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -74,7 +79,16 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     .description('check runbooks without running anything')
     .argument('<file...>', 'runbook files')
     .option('--allow-destructive', ALLOW_DESTRUCTIVE_HELP)
-    .action(async (files: string[], flags: { allowDestructive?: boolean }) => {
+    .addOption(
+      new Option(
+        '--format <format>',
+        'how problems are printed: text, json (stdout) or github annotations (stdout)',
+      )
+        .choices(['text', 'json', 'github'])
+        .default('text'),
+    )
+    .option('--strict', STRICT_HELP)
+    .action(async (files: string[], flags: ValidateFlags) => {
       const { validateCommand } = await import('./commands/validate.js');
       exitCode = await validateCommand(files, output, flags);
     });
@@ -84,10 +98,12 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       .command('plan')
       .description('show what each step would do, with inputs resolved, without running anything')
       .argument('<file>', 'runbook file'),
-  ).action(async (file: string, flags: TargetFlags) => {
-    const { planCommand } = await import('./commands/plan.js');
-    exitCode = await planCommand(file, flags, output);
-  });
+  )
+    .option('--strict', STRICT_HELP)
+    .action(async (file: string, flags: TargetFlags) => {
+      const { planCommand } = await import('./commands/plan.js');
+      exitCode = await planCommand(file, flags, output);
+    });
 
   targetOptions(program.command('run').description('run a runbook').argument('<file>', 'runbook file'))
     .option('--runs-dir <dir>', 'where run records are written', 'runs')

@@ -49,3 +49,8 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 export function hasErrors(list: Diagnostic[]): boolean {
   return list.some((d) => d.severity === 'error');
 }
+
+/** With `strict` (the CLI's --strict) every warning is an error. */
+export function applyStrict(list: Diagnostic[], strict: boolean | undefined): Diagnostic[] {
+  return strict ? list.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d)) : list;
+}

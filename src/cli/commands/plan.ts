@@ -10,7 +10,10 @@ import { loadRunbook, warnGuardOff } from './load.js';
 
 export async function planCommand(file: string, flags: TargetFlags, output: Output): Promise<number> {
   if (flags.allowDestructive) warnGuardOff(output);
-  const runbook = await loadRunbook(file, output, { allowDestructive: flags.allowDestructive });
+  const runbook = await loadRunbook(file, output, {
+    allowDestructive: flags.allowDestructive,
+    strict: flags.strict,
+  });
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: false });
   const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
