@@ -180,7 +180,8 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     // The sandbox reports what went wrong in words (a port in use, a server that would not start).
     if (error instanceof Error && error.name === 'SandboxError') {
       output.err(`labrun: sandbox: ${error.message}`);
-      return EXIT.stepFailed;
+      // Refused input (a directory that is not a sandbox home) is a usage error.
+      return (error as { refused?: boolean }).refused ? EXIT.usage : EXIT.stepFailed;
     }
     throw error;
   }

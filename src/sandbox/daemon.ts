@@ -10,13 +10,14 @@
  * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections, and
  * crash-restarts the named clusters' mariadbd (see api/fault-injection.ts).
  */
-import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseFaultSpec, type FaultSpec } from './api/fault-injection.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { ControlPlane } from './control/control-plane.js';
 import {
   acquireDaemonLock,
+  DAEMON_LOCKED_EXIT,
   daemonPaths,
   releaseDaemonLock,
   removeDaemonFile,
@@ -25,7 +26,9 @@ import {
 import { DEFAULT_LAB_STACK, SANDBOX_REGION, ensureLabStack } from './control/lab-stack.js';
 import { RegistryStore } from './control/registry-store.js';
 import { writeSandboxPasswordFile } from './control/sandbox-env.js';
-import { createMariaDbDataPlane } from './mariadb/index.js';
+import { inspectSandboxHome, MARKER_FILE } from './control/sandbox-home.js';
+import { createMariaDbDataPlane, type MariaDbDataPlane } from './mariadb/index.js';
+import { clusterPaths } from './mariadb/layout.js';
 
 interface DaemonArgs {
   home: string;
@@ -71,7 +74,11 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
 
 async function main(): Promise<number> {
   const args = parseDaemonArgs(process.argv.slice(2));
-  mkdirSync(args.home, { recursive: true });
+  // `up` made and marked the home; the daemon writes into no other directory.
+  if ((await inspectSandboxHome(args.home)) !== 'marked') {
+    process.stderr.write(`labrun sandbox daemon: ${args.home} has no ${MARKER_FILE}; not a sandbox home\n`);
+    return 2;
+  }
   // Synchronous appends: a line is on disk before the state file that `up` reads next can say "ready".
   const logFd = openSync(daemonPaths(args.home).log, 'a');
   const log = (line: string) => {
@@ -79,10 +86,11 @@ async function main(): Promise<number> {
   };
   const progress = (line: string) => log(`progress: ${line}`);
 
-  const holder = await acquireDaemonLock(args.home);
-  if (holder !== undefined) {
-    log(`another sandbox daemon (pid ${holder}) already runs for ${args.home}; exiting`);
-    return 1;
+  const lock = await acquireDaemonLock(args.home);
+  if (!lock.acquired) {
+    const holder = lock.holder === undefined ? '' : ` (pid ${lock.holder})`;
+    log(`another sandbox daemon${holder} already runs for ${args.home}; exiting`);
+    return DAEMON_LOCKED_EXIT;
   }
   log(`daemon ${process.pid} starting (home ${args.home})`);
   await writeDaemonFile(args.home, { pid: process.pid, state: 'starting' });
@@ -140,6 +148,7 @@ async function main(): Promise<number> {
     if (args.faults) log(`injecting faults: ${JSON.stringify(args.faults)}`);
     progress('Restoring the sandbox state');
     await control.resume();
+    await reportUnregistered(args.home, control, dataPlane, progress);
     await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);
     if (stopping) return 0;
     progress(`Sandbox ready on ${server.url}`);
@@ -163,6 +172,32 @@ async function main(): Promise<number> {
     await stop('start-up failed');
     await releaseDaemonLock(args.home);
     process.exit(1);
+  }
+}
+
+/**
+ * Clusters with data on disk that the registry does not list are named in the progress and left alone. A
+ * source cluster among them stops the start: building a new one would need its directory.
+ */
+async function reportUnregistered(
+  home: string,
+  control: ControlPlane,
+  dataPlane: MariaDbDataPlane,
+  progress: (line: string) => void,
+): Promise<void> {
+  const unregistered = (await dataPlane.list()).filter((id) => !control.findCluster(id));
+  for (const id of unregistered) {
+    progress(
+      `Cluster ${id} has data in ${clusterPaths(home, id).dir} but is not in the registry; left untouched`,
+    );
+  }
+  const source = DEFAULT_LAB_STACK.clusterId;
+  if (unregistered.includes(source)) {
+    throw new Error(
+      `the source cluster ${source} has data in ${clusterPaths(home, source).dir} but is not in the ` +
+        `registry (${home}/registry.json); labrun will not build a new source over it. Move that directory ` +
+        `away to start afresh (or delete the whole sandbox with \`labrun sandbox down --purge\`)`,
+    );
   }
 }
 

@@ -52,6 +52,11 @@ export interface SandboxStatus {
     instances: Array<{ id: string; status: string }>;
     dataBytes: number;
   }>;
+  /**
+   * Clusters whose data is on disk (`<home>/clusters/<id>/`) but that the registry does not list: left
+   * untouched, neither served nor deleted; move or delete the directory by hand.
+   */
+  unregistered: Array<{ id: string; dir: string; dataBytes: number }>;
 }
 
 export { sandboxHome, sandboxEnvLines, sandboxPasswordFile } from './control/sandbox-env.js';

@@ -18,10 +18,10 @@ export async function sandboxUpCommand(flags: { tableSize?: number }, output: Ou
 }
 
 export async function sandboxDownCommand(flags: { purge?: boolean }, output: Output): Promise<number> {
-  const { sandboxDown } = await import('../../sandbox/index.js');
-  const { wasRunning } = await sandboxDown({ purge: Boolean(flags.purge) });
+  const { sandboxDown, sandboxHome } = await import('../../sandbox/index.js');
+  const { wasRunning, deleted } = await sandboxDown({ purge: Boolean(flags.purge) });
   output.out(wasRunning ? 'sandbox stopped' : 'sandbox was not running');
-  if (flags.purge) output.out('sandbox data deleted');
+  if (flags.purge) output.out(deleted ? 'sandbox data deleted' : `no sandbox data in ${sandboxHome()}`);
   return EXIT.passed;
 }
 
@@ -36,6 +36,11 @@ export async function sandboxStatusCommand(flags: { quiet?: boolean }, output: O
       `  ${cluster.id}  ${cluster.status}${cluster.endpoint ? `  ${cluster.endpoint}` : ''}  ${megabytes(cluster.dataBytes)}`,
     );
     for (const instance of cluster.instances) output.out(`    ${instance.id}  ${instance.status}`);
+  }
+  for (const cluster of status.unregistered) {
+    output.out(
+      `  ${cluster.id}  not in the registry (left untouched)  ${cluster.dir}  ${megabytes(cluster.dataBytes)}`,
+    );
   }
   return status.running ? EXIT.passed : 1;
 }

@@ -1,11 +1,13 @@
 /**
  * The files through which the daemon and the entry points that start, find and stop it talk:
- * `daemon.json` (state, pid, endpoint), `daemon.log` (progress and events) and `daemon.lock` (one daemon per
- * home). All of them live in the sandbox home; none holds the master password (that is `db-password`, see
+ * `daemon.json` (state, pid, endpoint), `daemon.log` (progress and events) and `daemon.lock` (the pid of the
+ * one daemon of the home, which holds the home's lock socket). All of them live in the sandbox home; none holds the master password (that is `db-password`, see
  * sandbox-env.ts).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 
 export interface DaemonFile {
@@ -65,31 +67,65 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** The daemon's exit code when another daemon already holds its home (EX_TEMPFAIL): its `up` waits for that one. */
+export const DAEMON_LOCKED_EXIT = 75;
+
+/** The outcome of `acquireDaemonLock`: held by this process, or by another one (its pid once it has written it). */
+export type DaemonLockResult = { acquired: true } | { acquired: false; holder: number | undefined };
+
+let heldLock: Server | undefined;
+
 /**
- * Takes the home's daemon lock for this process. Returns the pid of the live process holding it instead,
- * if there is one; a lock left by a dead process is taken over.
+ * Takes the home's daemon lock for this process: a Unix socket in Linux's abstract namespace, named after the
+ * home's real path. Binding it is atomic and the kernel frees it when its process dies, however it dies, so
+ * two daemons started together never both hold it and a crashed daemon leaves no stale lock. `daemon.lock`
+ * then records the holder's pid for `down` and for an `up` that waits for it.
  */
-export async function acquireDaemonLock(home: string): Promise<number | undefined> {
-  const lock = daemonPaths(home).lock;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lock, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return undefined;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder))
-        return holder;
-      await rm(lock, { force: true });
-    }
+export async function acquireDaemonLock(home: string): Promise<DaemonLockResult> {
+  const address = lockAddress(await realpathOrSelf(home));
+  const server = createServer((socket) => socket.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address, () => resolve());
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return { acquired: false, holder: await lockHolder(home, 2000) };
   }
-  throw new Error(`Could not take the lock ${lock}`);
+  server.unref();
+  heldLock = server;
+  const lock = daemonPaths(home).lock;
+  const tmp = `${lock}.${process.pid}.tmp`;
+  await writeFile(tmp, String(process.pid));
+  await rename(tmp, lock);
+  return { acquired: true };
 }
 
 export async function releaseDaemonLock(home: string): Promise<void> {
   const lock = daemonPaths(home).lock;
   const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
   if (holder === process.pid) await rm(lock, { force: true });
+  const server = heldLock;
+  heldLock = undefined;
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The live process `daemon.lock` names, waiting up to `waitMs` for a holder that has not written it yet. */
+export async function lockHolder(home: string, waitMs = 0): Promise<number | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const pid = Number((await readFile(daemonPaths(home).lock, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) return pid;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function lockAddress(realHome: string): string {
+  return `\0labrun-sandbox-${createHash('sha256').update(realHome).digest('hex').slice(0, 40)}`;
+}
+
+async function realpathOrSelf(dir: string): Promise<string> {
+  return realpath(dir).catch(() => dir);
 }

@@ -20,19 +20,33 @@ const LIVE_INSTANCE = new Set<InstanceRecord['status']>(['creating', 'available'
 
 export class Registry {
   private state: RegistryState = emptyState();
+  /** Only a state that was read completely from the store is ever written back to it. */
+  private loaded: boolean;
 
   constructor(
     private readonly store: RegistryStore | undefined,
     private readonly log: (line: string) => void,
-  ) {}
-
-  async load(): Promise<void> {
-    if (this.store) this.state = await this.store.load();
+  ) {
+    this.loaded = store === undefined;
   }
 
-  /** Saves the current state; a failed save is logged, since the state in memory stays authoritative. */
+  async load(): Promise<void> {
+    if (!this.store) return;
+    this.state = await this.store.load();
+    this.loaded = true;
+  }
+
+  /**
+   * Saves the current state; a failed save is logged, since the state in memory stays authoritative. Before
+   * the saved state was read (a daemon that failed to start, e.g. on a port in use), nothing is written: the
+   * empty state in memory would erase it.
+   */
   async persist(): Promise<void> {
     if (!this.store) return;
+    if (!this.loaded) {
+      this.log('the registry was not read, so it is not saved');
+      return;
+    }
     try {
       await this.store.save(this.state);
     } catch (error) {

@@ -7,9 +7,17 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SandboxConnection, SandboxOptions } from '../index.js';
+import { SandboxError } from './sandbox-home.js';
 
+/** The home from the option, else $LABRUN_SANDBOX_HOME, else ~/.labrun/sandbox; an empty one is refused. */
 export function sandboxHome(opts: SandboxOptions = {}): string {
   const home = opts.home ?? process.env.LABRUN_SANDBOX_HOME ?? path.join(os.homedir(), '.labrun', 'sandbox');
+  // path.resolve('') is the current directory, which `down --purge` would then delete.
+  if (home.trim() === '') {
+    const source =
+      opts.home === undefined ? 'LABRUN_SANDBOX_HOME is set but empty' : 'the sandbox home is empty';
+    throw new SandboxError(`${source}; unset it or give a directory`, true);
+  }
   return path.resolve(home);
 }
 

@@ -4,15 +4,17 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection, SandboxOptions, SandboxStatus, SandboxUpOptions } from '../index.js';
 import { parseFaultSpec } from '../api/fault-injection.js';
 import type { SandboxStatusReport } from '../api/server.js';
 import {
+  DAEMON_LOCKED_EXIT,
   daemonPaths,
   isProcessAlive,
+  lockHolder,
   readDaemonFile,
   removeDaemonFile,
   type DaemonFile,
@@ -21,6 +23,7 @@ import { fileSize, logTail, relayProgress } from './daemon-log.js';
 import { DEFAULT_LAB_STACK, SANDBOX_REGION } from './lab-stack.js';
 import { isDaemonOf, serverPidsOf, terminate } from './process-table.js';
 import { RegistryStore } from './registry-store.js';
+import { claimSandboxHome, requireSandboxHome, SandboxError } from './sandbox-home.js';
 import {
   readSandboxPasswordFile,
   sandboxHome,
@@ -28,19 +31,23 @@ import {
   writeSandboxPasswordFile,
 } from './sandbox-env.js';
 
-/** A failure the CLI reports as a plain message (no stack trace). */
-export class SandboxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SandboxError';
-  }
-}
+export { SandboxError } from './sandbox-home.js';
 
 const ACCESS_KEY_ID = 'labrun';
 const SECRET_ACCESS_KEY = 'labrun-sandbox';
 const DEFAULT_PORT = 7306;
 const DEFAULT_UP_TIMEOUT_MS = 20 * 60_000;
 const STOP_TIMEOUT_MS = 60_000;
+/** How many daemons one `up` starts at most when each finds another one holding the home. */
+const MAX_SPAWNS = 3;
+
+/** A daemon `up` waits for: one it started, or one another `up` started. */
+interface WatchedDaemon {
+  pid: number;
+  exited(): boolean;
+  /** The exit code, once known (only for a daemon this process started). */
+  exitCode(): Promise<number | null | undefined>;
+}
 
 export async function findSandbox(opts: SandboxOptions = {}): Promise<SandboxConnection | undefined> {
   const home = sandboxHome(opts);
@@ -50,63 +57,95 @@ export async function findSandbox(opts: SandboxOptions = {}): Promise<SandboxCon
   return connectionFrom(home, file);
 }
 
+/**
+ * Brings the sandbox up, or finds it up. Two `up` at once share one daemon: the second one waits for the
+ * daemon the first one started (found by its state file or its lock), and a daemon that finds the home's lock
+ * taken exits at once with DAEMON_LOCKED_EXIT, after which its `up` waits for the one holding it.
+ */
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnection> {
   const home = sandboxHome(opts);
   const progress = opts.onProgress ?? (() => undefined);
-  await mkdir(home, { recursive: true });
-
-  const running = await findSandbox({ home });
-  if (running) {
-    progress(`The sandbox is already running on ${running.endpoint}`);
-    return running;
-  }
-
+  await claimSandboxHome(home, progress);
   const paths = daemonPaths(home);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let offset = await fileSize(paths.log);
-  const current = await readDaemonFile(home);
-  let daemon: { pid: number; exited: () => boolean };
-  if (current?.state === 'starting' && isProcessAlive(current.pid)) {
-    progress(`Waiting for the sandbox daemon that is already starting (pid ${current.pid})`);
-    daemon = { pid: current.pid, exited: () => !isProcessAlive(current.pid) };
-  } else {
-    if (current) await removeDaemonFile(home);
-    daemon = spawnDaemon(home, opts);
-    progress(`Started the sandbox daemon (pid ${daemon.pid}); log: ${paths.log}`);
-  }
-
-  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS);
+  let spawned = 0;
   for (;;) {
-    offset = await relayProgress(paths.log, offset, progress);
-    const file = await readDaemonFile(home);
-    if (file?.pid === daemon.pid && file.state === 'ready') {
-      await relayProgress(paths.log, offset, progress);
-      return connectionFrom(home, file);
+    const running = await findSandbox({ home });
+    if (running) {
+      progress(`The sandbox is already running on ${running.endpoint}`);
+      return running;
     }
-    if (file?.pid === daemon.pid && file.state === 'failed') {
-      throw new SandboxError(`The sandbox did not start: ${file.error ?? 'unknown error'}. See ${paths.log}`);
+    let daemon: WatchedDaemon;
+    const other = await startingDaemon(home);
+    if (other !== undefined) {
+      progress(`Waiting for the sandbox daemon that is already starting (pid ${other})`);
+      daemon = { pid: other, exited: () => !isProcessAlive(other), exitCode: async () => undefined };
+    } else {
+      if (spawned >= MAX_SPAWNS) {
+        throw new SandboxError(
+          `Another sandbox daemon kept holding ${home} but none became ready. See ${paths.log}`,
+        );
+      }
+      spawned++;
+      daemon = spawnDaemon(home, opts);
+      progress(`Started the sandbox daemon (pid ${daemon.pid}); log: ${paths.log}`);
     }
-    if (daemon.exited()) {
-      await relayProgress(paths.log, offset, progress);
-      const tail = await logTail(paths.log, 5);
-      throw new SandboxError(
-        `The sandbox daemon exited before it was ready. Last log lines:\n${tail}\n(full log: ${paths.log})`,
-      );
+
+    for (;;) {
+      offset = await relayProgress(paths.log, offset, progress);
+      const file = await readDaemonFile(home);
+      if (file?.pid === daemon.pid && file.state === 'ready') {
+        await relayProgress(paths.log, offset, progress);
+        return connectionFrom(home, file);
+      }
+      if (file?.pid === daemon.pid && file.state === 'failed') {
+        throw new SandboxError(
+          `The sandbox did not start: ${file.error ?? 'unknown error'}. See ${paths.log}`,
+        );
+      }
+      if (daemon.exited()) {
+        // Another daemon took the home first (a second `up` at the same moment): wait for that one instead.
+        if ((await daemon.exitCode()) === DAEMON_LOCKED_EXIT) break;
+        await relayProgress(paths.log, offset, progress);
+        const tail = await logTail(paths.log, 5);
+        throw new SandboxError(
+          `The sandbox daemon exited before it was ready. Last log lines:\n${tail}\n(full log: ${paths.log})`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new SandboxError(
+          `The sandbox was not ready after ${Math.round(timeoutMs / 1000)} s; ` +
+            `it is still starting (pid ${daemon.pid}). See ${paths.log}`,
+        );
+      }
+      await sleep(200);
     }
-    if (Date.now() > deadline) {
-      throw new SandboxError(
-        `The sandbox was not ready after ${Math.round((opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS) / 1000)} s; ` +
-          `it is still starting (pid ${daemon.pid}). See ${paths.log}`,
-      );
-    }
-    await sleep(200);
   }
 }
 
+/** A live daemon of this home that is not ready yet: the one its state file or its lock names. */
+async function startingDaemon(home: string): Promise<number | undefined> {
+  const file = await readDaemonFile(home);
+  if (file && file.state !== 'failed' && (await isDaemonOf(file.pid, home))) return file.pid;
+  const holder = await lockHolder(home);
+  if (holder !== undefined && (await isDaemonOf(holder, home))) return holder;
+  return undefined;
+}
+
+/**
+ * Stops the daemon and every server of the home; with `purge`, deletes the home. Only a directory that
+ * carries the sandbox marker is touched: a missing or empty one holds nothing to do, anything else is refused.
+ */
 export async function sandboxDown(
   opts: SandboxOptions & { purge?: boolean } = {},
-): Promise<{ wasRunning: boolean }> {
+): Promise<{ wasRunning: boolean; deleted: boolean }> {
   const home = sandboxHome(opts);
   const progress = opts.onProgress ?? (() => undefined);
+  if (!(await requireSandboxHome(home, opts.purge ? 'delete it' : 'stop a sandbox there'))) {
+    return { wasRunning: false, deleted: false };
+  }
   const paths = daemonPaths(home);
   const file = await readDaemonFile(home);
   const lockHolder = Number((await readFile(paths.lock, 'utf8').catch(() => '')).trim());
@@ -131,35 +170,64 @@ export async function sandboxDown(
     progress(`Deleting ${home}`);
     await rm(home, { recursive: true, force: true });
   }
-  return { wasRunning: daemons.length > 0 };
+  return { wasRunning: daemons.length > 0, deleted: Boolean(opts.purge) };
 }
 
+/**
+ * What the sandbox holds: from the running daemon, else from registry.json. Clusters with data on disk that
+ * the registry does not list are reported as `unregistered` (they are left alone, never dropped or rebuilt).
+ */
 export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxStatus> {
   const home = sandboxHome(opts);
   const file = await readDaemonFile(home);
   if (file?.state === 'ready' && file.endpoint && isProcessAlive(file.pid)) {
     const report = await fetchStatus(file.endpoint);
-    if (report) return { running: true, endpoint: file.endpoint, home, clusters: report.clusters };
+    if (report) {
+      const unregistered = await unregisteredClusters(home, new Set(report.clusters.map((c) => c.id)));
+      return { running: true, endpoint: file.endpoint, home, clusters: report.clusters, unregistered };
+    }
   }
   // Not running: describe what the registry on disk holds.
-  let clusters: SandboxStatus['clusters'] = [];
+  let state;
   try {
-    const state = await new RegistryStore(home).load();
-    clusters = await Promise.all(
-      state.clusters.map(async (cluster) => ({
-        id: cluster.id,
-        status: cluster.status,
-        endpoint: cluster.host,
-        instances: state.instances
-          .filter((instance) => instance.clusterId === cluster.id)
-          .map((instance) => ({ id: instance.id, status: instance.status })),
-        dataBytes: await clusterDiskBytes(home, cluster.id),
-      })),
-    );
-  } catch {
-    clusters = [];
+    state = await new RegistryStore(home).load();
+  } catch (error) {
+    throw new SandboxError(`Cannot read the sandbox's registry: ${(error as Error).message}`);
   }
-  return { running: false, home, clusters };
+  const clusters = await Promise.all(
+    state.clusters.map(async (cluster) => ({
+      id: cluster.id,
+      status: cluster.status,
+      endpoint: cluster.host,
+      instances: state.instances
+        .filter((instance) => instance.clusterId === cluster.id)
+        .map((instance) => ({ id: instance.id, status: instance.status })),
+      dataBytes: await clusterDiskBytes(home, cluster.id),
+    })),
+  );
+  const unregistered = await unregisteredClusters(home, new Set(clusters.map((c) => c.id)));
+  return { running: false, home, clusters, unregistered };
+}
+
+/** Clusters with data under `<home>/clusters/` (a `cluster.json`) that are not among `registered`. */
+async function unregisteredClusters(
+  home: string,
+  registered: ReadonlySet<string>,
+): Promise<SandboxStatus['unregistered']> {
+  const dir = path.join(home, 'clusters');
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found: SandboxStatus['unregistered'] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() || registered.has(entry.name)) continue;
+    const clusterDir = path.join(dir, entry.name);
+    const hasRecord = await stat(path.join(clusterDir, 'cluster.json')).then(
+      () => true,
+      () => false,
+    );
+    if (hasRecord)
+      found.push({ id: entry.name, dir: clusterDir, dataBytes: await directorySize(clusterDir) });
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------- internals
@@ -183,7 +251,7 @@ async function connectionFrom(home: string, file: DaemonFile): Promise<SandboxCo
   };
 }
 
-function spawnDaemon(home: string, opts: SandboxUpOptions): { pid: number; exited: () => boolean } {
+function spawnDaemon(home: string, opts: SandboxUpOptions): WatchedDaemon {
   const port = opts.port ?? envInteger('LABRUN_SANDBOX_PORT') ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new SandboxError(`Invalid sandbox port ${port}`);
@@ -221,13 +289,26 @@ function spawnDaemon(home: string, opts: SandboxUpOptions): { pid: number; exite
       cwd: home,
     });
     let exited = false;
-    child.once('exit', () => (exited = true));
-    child.once('error', () => (exited = true));
+    const code = new Promise<number | null>((resolve) => {
+      child.once('exit', (exitCode) => {
+        exited = true;
+        resolve(exitCode);
+      });
+      child.once('error', () => {
+        exited = true;
+        resolve(null);
+      });
+    });
     child.unref();
     if (child.pid === undefined)
       throw new SandboxError(`Could not start the sandbox daemon (${process.execPath})`);
     const pid = child.pid;
-    return { pid, exited: () => exited || !isProcessAlive(pid) };
+    return {
+      pid,
+      exited: () => exited || !isProcessAlive(pid),
+      // The process may be gone a moment before its exit event arrives.
+      exitCode: () => Promise.race([code, sleep(2000).then(() => undefined)]),
+    };
   } finally {
     closeSync(logFd);
   }

@@ -5,12 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeDBClustersCommand,
+  RDSClient,
+  RestoreDBClusterToPointInTimeCommand,
+} from '@aws-sdk/client-rds';
 import {
   findSandbox,
   sandboxDown,
@@ -26,6 +32,41 @@ import { checksum, withConnection } from '../api/sql.js';
 
 const run = promisify(execFile);
 const HOST_BASE = '127.0.30.100';
+const CLONE_ID = 'lifecycle-clone';
+
+/** The cluster identifiers a registry.json lists. */
+function clusterIds(registryText: string): string[] {
+  return (JSON.parse(registryText) as { clusters: Array<{ id: string }> }).clusters.map((c) => c.id).sort();
+}
+
+/** A copy-on-write clone of the source through the sandbox's RDS API, waited for until available. */
+async function makeClone(conn: SandboxConnection, id: string): Promise<{ host: string }> {
+  const rds = new RDSClient({
+    endpoint: conn.endpoint,
+    region: conn.region,
+    credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
+  });
+  try {
+    await rds.send(
+      new RestoreDBClusterToPointInTimeCommand({
+        SourceDBClusterIdentifier: 'auroralab-mysql-cluster',
+        DBClusterIdentifier: id,
+        RestoreType: 'copy-on-write',
+        UseLatestRestorableTime: true,
+      }),
+    );
+    for (let i = 0; i < 600; i++) {
+      const { DBClusters } = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
+      const cluster = DBClusters?.[0];
+      if (cluster?.Status === 'available') return { host: cluster.Endpoint ?? '' };
+      assert.equal(cluster?.Status, 'creating', `clone ${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`clone ${id} was not available after 120 s`);
+  } finally {
+    rds.destroy();
+  }
+}
 
 /** Pids of live mariadbd processes whose command line points into `home`. */
 async function serversOf(home: string): Promise<number[]> {
@@ -75,6 +116,13 @@ describe('sandbox entry points with the real daemon', function () {
       assert.equal(sandboxHome(), '/srv/sandbox-from-env');
       delete process.env.LABRUN_SANDBOX_HOME;
       assert.match(sandboxHome(), /\/\.labrun\/sandbox$/);
+      // Empty is not the current directory: path.resolve('') would be.
+      process.env.LABRUN_SANDBOX_HOME = '';
+      assert.throws(() => sandboxHome(), /LABRUN_SANDBOX_HOME is set but empty/);
+      assert.throws(
+        () => sandboxHome({ home: ' ' }),
+        (error: SandboxError) => error.refused,
+      );
     } finally {
       if (saved === undefined) delete process.env.LABRUN_SANDBOX_HOME;
       else process.env.LABRUN_SANDBOX_HOME = saved;
@@ -206,7 +254,7 @@ describe('sandbox entry points with the real daemon', function () {
     assert.equal(status.running, false);
     assert.equal(status.clusters[0]?.id, 'auroralab-mysql-cluster');
     assert.ok((status.clusters[0]?.dataBytes ?? 0) > 1_000_000, 'the data stays on disk');
-    assert.deepEqual(await sandboxDown({ home }), { wasRunning: false });
+    assert.deepEqual(await sandboxDown({ home }), { wasRunning: false, deleted: false });
   });
 
   it('comes up again on the same data, without rebuilding the stack', async () => {
@@ -238,6 +286,144 @@ describe('sandbox entry points with the real daemon', function () {
     assert.equal(wasRunning, false);
     assert.deepEqual(await serversOf(home), []);
     for (const orphan of orphans) assert.equal(alive(orphan), false);
+  });
+
+  it('fails `up` while the API port is taken without touching the saved state; the next up finds it all', async () => {
+    conn = await sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE });
+    const clone = await makeClone(conn, CLONE_ID);
+    // A write after the first load: an `up` that rebuilt the source would lose it.
+    await withConnection({ host: HOST_BASE }, (c) =>
+      c.query("UPDATE sbtest1 SET c = 'written-before-down' WHERE id = 7"),
+    );
+    const sourceChecksum = await checksum({ host: HOST_BASE });
+    assert.notEqual(sourceChecksum, firstChecksum);
+    await sandboxDown({ home });
+    const saved = await readFile(path.join(home, 'registry.json'), 'utf8');
+    assert.deepEqual(clusterIds(saved), ['auroralab-mysql-cluster', CLONE_ID]);
+
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await assert.rejects(
+          sandboxUp({ home, port, tableSize: 2000, hostBase: HOST_BASE }),
+          /port is already in use/,
+        );
+        assert.equal(await readFile(path.join(home, 'registry.json'), 'utf8'), saved, 'registry untouched');
+        assert.deepEqual(await serversOf(home), []);
+      }
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const stopped = await sandboxStatus({ home });
+    assert.deepEqual(
+      stopped.clusters.map((cluster) => cluster.id),
+      ['auroralab-mysql-cluster', CLONE_ID],
+    );
+
+    const progress: string[] = [];
+    conn = await sandboxUp({
+      home,
+      port: 0,
+      tableSize: 2000,
+      hostBase: HOST_BASE,
+      onProgress: (line) => progress.push(line),
+    });
+    assert.ok(!progress.some((line) => /Creating|Removing|sysbench:/.test(line)), progress.join('\n'));
+    assert.equal(await checksum({ host: HOST_BASE }), sourceChecksum, 'the write before down is still there');
+    const status = await sandboxStatus({ home });
+    assert.deepEqual(
+      status.clusters.map((cluster) => [cluster.id, cluster.status]),
+      [
+        ['auroralab-mysql-cluster', 'available'],
+        [CLONE_ID, 'available'],
+      ],
+    );
+    assert.deepEqual(status.unregistered, []);
+    assert.ok((status.clusters[1]?.dataBytes ?? 0) > 1_000_000, 'the clone keeps its data');
+    assert.equal(clone.host, status.clusters[1]?.endpoint);
+  });
+
+  it('reports clusters on disk that the registry does not list, and never builds over them', async () => {
+    await sandboxDown({ home });
+    const registryFile = path.join(home, 'registry.json');
+    const saved = await readFile(registryFile, 'utf8');
+    // As an older labrun left it after a failed `up`: the clone's data on disk, the registry without it.
+    const state = JSON.parse(saved) as { clusters: Array<{ id: string }> };
+    state.clusters = state.clusters.filter((cluster) => cluster.id !== CLONE_ID);
+    await writeFile(registryFile, JSON.stringify(state));
+    const cloneDir = path.join(home, 'clusters', CLONE_ID);
+    const cloneBytes = (await sandboxStatus({ home })).unregistered.find((c) => c.id === CLONE_ID)?.dataBytes;
+    assert.ok((cloneBytes ?? 0) > 1_000_000, `unregistered clone reported with ${cloneBytes} bytes`);
+
+    const progress: string[] = [];
+    conn = await sandboxUp({
+      home,
+      port: 0,
+      tableSize: 2000,
+      hostBase: HOST_BASE,
+      onProgress: (line) => progress.push(line),
+    });
+    assert.ok(
+      progress.some((line) => line.includes(CLONE_ID) && /not in the registry/.test(line)),
+      progress.join('\n'),
+    );
+    const running = await sandboxStatus({ home });
+    assert.deepEqual(
+      running.unregistered.map((cluster) => [cluster.id, cluster.dir]),
+      [[CLONE_ID, cloneDir]],
+    );
+    await sandboxDown({ home });
+    assert.ok(existsSync(path.join(cloneDir, 'cluster.json')), 'the unregistered clone is left on disk');
+
+    // A registry that lost the source too: `up` refuses to build a new source over its data.
+    await writeFile(registryFile, JSON.stringify({ ...state, clusters: [], instances: [], stacks: [] }));
+    const sourceRecord = await readFile(
+      path.join(home, 'clusters', 'auroralab-mysql-cluster', 'cluster.json'),
+    );
+    await assert.rejects(
+      sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE }),
+      (error: Error) => {
+        assert.ok(error instanceof SandboxError, String(error));
+        assert.match(error.message, /auroralab-mysql-cluster .*not in the registry/);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      await readFile(path.join(home, 'clusters', 'auroralab-mysql-cluster', 'cluster.json')),
+      sourceRecord,
+    );
+    assert.deepEqual(await serversOf(home), []);
+    await writeFile(registryFile, saved);
+  });
+
+  it('marks a home made before the marker file on the next up, and refuses to delete it before', async () => {
+    const marker = path.join(home, 'labrun-sandbox.json');
+    assert.ok(existsSync(marker), 'up marks the home');
+    await rm(marker);
+    await assert.rejects(sandboxDown({ home, purge: true }), (error: Error) => {
+      assert.ok(error instanceof SandboxError, String(error));
+      assert.ok(error.message.includes(home), error.message);
+      assert.match(error.message, /not a labrun sandbox home/);
+      return true;
+    });
+    assert.ok(existsSync(path.join(home, 'registry.json')), 'nothing deleted');
+    const progress: string[] = [];
+    conn = await sandboxUp({
+      home,
+      port: 0,
+      tableSize: 2000,
+      hostBase: HOST_BASE,
+      onProgress: (line) => progress.push(line),
+    });
+    assert.ok(existsSync(marker), 'the marker is written again');
+    assert.ok(
+      progress.some((line) => /made before marker files/.test(line)),
+      progress.join('\n'),
+    );
+    assert.ok(!progress.some((line) => /Creating|sysbench:/.test(line)), progress.join('\n'));
+    await sandboxDown({ home });
   });
 
   it('reports why the daemon could not start (API port taken) and leaves nothing running', async () => {
