@@ -114,6 +114,23 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       exitCode = await runCommand(file, flags, output);
     });
 
+  targetOptions(
+    program
+      .command('guide')
+      .description('write the lab guide (Markdown) or a bash script doing the lab, from a runbook')
+      .argument('<file>', 'runbook file'),
+  )
+    .option('--format <format>', 'md (a guide a person follows) or sh (a bash script)', 'md')
+    .option(
+      '--example <run>',
+      'show example outputs from a recorded run (a run directory or its record.json)',
+    )
+    .option('--out <file>', 'write the guide to this file instead of stdout')
+    .action(async (file: string, flags: import('./commands/guide.js').GuideFlags) => {
+      const { guideCommand } = await import('./commands/guide.js');
+      exitCode = await guideCommand(file, flags, output);
+    });
+
   program
     .command('resume')
     .description(

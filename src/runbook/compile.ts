@@ -16,6 +16,7 @@ import type {
   CompiledStep,
   ConnectionSpec,
   DisposableSpec,
+  GuideSpec,
   InputSpec,
   InputType,
   RetrySpec,
@@ -81,6 +82,14 @@ export function compileStep(raw: RawStep): CompiledStep {
   const ignoreErrors = strings(data.ignoreErrors);
   if (ignoreErrors) step.ignoreErrors = ignoreErrors;
   if (data.onResume === 'rerun' || data.onResume === 'skip') step.onResume = data.onResume;
+  if (isMapping(data.guide)) {
+    const guide: GuideSpec = {};
+    for (const key of ['section', 'sectionDescription', 'text', 'commands'] as const) {
+      const value = str(data.guide[key]);
+      if (value !== undefined) guide[key] = value;
+    }
+    step.guide = guide;
+  }
   return step;
 }
 

@@ -741,3 +741,61 @@ export function wholeExpression(text: string): WholeExpression | undefined {
   }
   return parsed.whole ? callShape(parsed.whole as CallNode) : undefined;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The parsed form, as plain data, for code that translates templates into another language.
+
+/** A template as a tree: text, references, literals, helper calls and if/unless blocks. */
+export type TemplateTree =
+  | { kind: 'text'; text: string }
+  | { kind: 'path'; path: string[] }
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'call'; helper: string; args: TemplateTree[] }
+  | { kind: 'block'; helper: string; condition: TemplateTree; then: TemplateTree[]; else: TemplateTree[] }
+  | { kind: 'concat'; parts: TemplateTree[] };
+
+function treeOfExpr(node: ExprNode): TemplateTree {
+  if (node.type === 'PathExpression') return { kind: 'path', path: [...node.parts] };
+  if (node.type === 'SubExpression') return treeOfCall(node);
+  return { kind: 'literal', value: literalValue(node) };
+}
+
+function treeOfCall(node: CallNode): TemplateTree {
+  const name = helperNameOf(node);
+  if (name !== undefined && (name in HELPERS || node.params.length > 0))
+    return { kind: 'call', helper: name, args: node.params.map(treeOfExpr) };
+  return node.path.type === 'PathExpression'
+    ? { kind: 'path', path: [...node.path.parts] }
+    : { kind: 'literal', value: literalValue(node.path) };
+}
+
+function treeOfProgram(program: ProgramNode): TemplateTree[] {
+  const parts: TemplateTree[] = [];
+  for (const statement of program.body) {
+    if (statement.type === 'ContentStatement') parts.push({ kind: 'text', text: statement.value ?? '' });
+    else if (statement.type === 'MustacheStatement') parts.push(treeOfCall(statement as CallNode));
+    else if (statement.type === 'BlockStatement') {
+      const block = statement as CallNode & StatementNode;
+      parts.push({
+        kind: 'block',
+        helper: helperNameOf(block) ?? '?',
+        condition: block.params[0] ? treeOfExpr(block.params[0]) : { kind: 'literal', value: undefined },
+        then: block.program ? treeOfProgram(block.program) : [],
+        else: block.inverse ? treeOfProgram(block.inverse) : [],
+      });
+    }
+  }
+  return parts;
+}
+
+/**
+ * The tree of a template (one that `checkTemplate` accepts): a whole `{{expression}}` is its expression (so it
+ * keeps its type), anything else a `concat` of its parts. Text without `{{` is one text part. Throws
+ * TemplateError for a syntax error.
+ */
+export function templateTree(text: string): TemplateTree {
+  if (!isTemplate(text)) return { kind: 'text', text };
+  const parsed = parse(text);
+  if (parsed.whole) return treeOfCall(parsed.whole as CallNode);
+  return { kind: 'concat', parts: treeOfProgram(parsed.program) };
+}

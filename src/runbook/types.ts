@@ -137,6 +137,14 @@ export interface RetrySpec {
   on?: string[];
 }
 
+/** A step's `guide` field: sections, prose and an explicit translation for `labrun guide`. */
+export interface GuideSpec {
+  section?: string;
+  sectionDescription?: string;
+  text?: string;
+  commands?: string;
+}
+
 /**
  * A step after includes are expanded. The keys shared by every step type are typed here; the keys of
  * one step type stay in `fields` exactly as written (template strings unrendered).
@@ -156,6 +164,8 @@ export interface CompiledStep {
   ignoreErrors?: string[];
   /** What `labrun resume` does with this step when a run was cut off while it ran. */
   onResume?: 'rerun' | 'skip';
+  /** How `labrun guide` presents the step. */
+  guide?: GuideSpec;
   /** The type-specific keys, e.g. operation/params for aws. */
   fields: Record<string, unknown>;
   /** True for steps listed under `finally`. */

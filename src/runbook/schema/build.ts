@@ -25,6 +25,7 @@ export const COMMON_STEP_KEYS = [
   'capture',
   'ignoreErrors',
   'onResume',
+  'guide',
 ] as const;
 
 const commonStepProperties: Record<(typeof COMMON_STEP_KEYS)[number], JsonSchema> = {
@@ -49,6 +50,26 @@ const commonStepProperties: Record<(typeof COMMON_STEP_KEYS)[number], JsonSchema
     enum: ['rerun', 'skip'],
     description:
       'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
+  },
+  guide: {
+    type: 'object',
+    description: 'How `labrun guide` presents this step in the lab guide it writes.',
+    properties: {
+      section: {
+        type: 'string',
+        minLength: 1,
+        description: 'Start a new section of the guide at this step, with this heading.',
+      },
+      sectionDescription: { type: 'string', description: "The new section's introduction (Markdown)." },
+      text: { type: 'string', description: "Prose shown under the step's title (Markdown)." },
+      commands: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Shell commands the guide shows and its script runs for this step, instead of the generated ones (for a step the guide cannot translate). Captures are the shell variables the guide names.',
+      },
+    },
+    additionalProperties: false,
   },
 };
 

@@ -179,6 +179,26 @@ const schema31 = {
           description:
             'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
         },
+        guide: {
+          type: 'object',
+          description: 'How `labrun guide` presents this step in the lab guide it writes.',
+          properties: {
+            section: {
+              type: 'string',
+              minLength: 1,
+              description: 'Start a new section of the guide at this step, with this heading.',
+            },
+            sectionDescription: { type: 'string', description: "The new section's introduction (Markdown)." },
+            text: { type: 'string', description: "Prose shown under the step's title (Markdown)." },
+            commands: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'Shell commands the guide shows and its script runs for this step, instead of the generated ones (for a step the guide cannot translate). Captures are the shell variables the guide names.',
+            },
+          },
+          additionalProperties: false,
+        },
       },
       required: ['id', 'type'],
       allOf: [
@@ -220,6 +240,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         service: { enum: ['rds', 'cloudformation'], default: 'rds', description: 'The AWS service to call.' },
         operation: {
           type: 'string',
@@ -248,6 +269,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         connection: { $ref: '#/$defs/connectionName' },
         query: {
           type: 'string',
@@ -274,6 +296,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         connection: { $ref: '#/$defs/connectionName' },
         workload: {
           enum: [
@@ -325,6 +348,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         duration: { $ref: '#/$defs/duration', description: 'Just wait this long.' },
         probe: {
           type: 'object',
@@ -409,6 +433,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         name: { $ref: '#/$defs/captureName' },
         value: { description: 'A template or literal; its value is captured.' },
         serverTime: {
@@ -432,6 +457,7 @@ const schema31 = {
         capture: true,
         ignoreErrors: true,
         onResume: true,
+        guide: true,
         that: {
           type: 'array',
           minItems: 1,
@@ -584,6 +610,26 @@ const schema37 = {
       description:
         'What `labrun resume` does when this step was cut off mid-way: run it again or record it as skipped. Without it, resuming refuses a changing step that was cut off.',
     },
+    guide: {
+      type: 'object',
+      description: 'How `labrun guide` presents this step in the lab guide it writes.',
+      properties: {
+        section: {
+          type: 'string',
+          minLength: 1,
+          description: 'Start a new section of the guide at this step, with this heading.',
+        },
+        sectionDescription: { type: 'string', description: "The new section's introduction (Markdown)." },
+        text: { type: 'string', description: "Prose shown under the step's title (Markdown)." },
+        commands: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Shell commands the guide shows and its script runs for this step, instead of the generated ones (for a step the guide cannot translate). Captures are the shell variables the guide names.',
+        },
+      },
+      additionalProperties: false,
+    },
   },
   required: ['id', 'type'],
   allOf: [
@@ -619,6 +665,7 @@ const schema38 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     service: { enum: ['rds', 'cloudformation'], default: 'rds', description: 'The AWS service to call.' },
     operation: {
       type: 'string',
@@ -645,6 +692,7 @@ const schema52 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     that: {
       type: 'array',
       minItems: 1,
@@ -715,6 +763,7 @@ const schema39 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     connection: { $ref: '#/$defs/connectionName' },
     query: {
       type: 'string',
@@ -934,6 +983,7 @@ const schema41 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     connection: { $ref: '#/$defs/connectionName' },
     workload: {
       enum: [
@@ -1321,6 +1371,7 @@ const schema43 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     duration: { $ref: '#/$defs/duration', description: 'Just wait this long.' },
     probe: {
       type: 'object',
@@ -2350,6 +2401,7 @@ const schema49 = {
     capture: true,
     ignoreErrors: true,
     onResume: true,
+    guide: true,
     name: { $ref: '#/$defs/captureName' },
     value: { description: 'A template or literal; its value is captured.' },
     serverTime: {
@@ -4048,6 +4100,7 @@ function validate23(
       props0.capture = true;
       props0.ignoreErrors = true;
       props0.onResume = true;
+      props0.guide = true;
     }
     if (data.id !== undefined) {
       let data15 = data.id;
@@ -4383,8 +4436,177 @@ function validate23(
         errors++;
       }
     }
+    if (data.guide !== undefined) {
+      let data26 = data.guide;
+      if (data26 && typeof data26 == 'object' && !Array.isArray(data26)) {
+        for (const key5 in data26) {
+          if (!(
+            key5 === 'section' ||
+            key5 === 'sectionDescription' ||
+            key5 === 'text' ||
+            key5 === 'commands'
+          )) {
+            const err63 = {
+              instancePath: instancePath + '/guide',
+              schemaPath: '#/properties/guide/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key5 },
+              message: 'must NOT have additional properties',
+              schema: false,
+              parentSchema: schema37.properties.guide,
+              data: data26,
+            };
+            if (vErrors === null) {
+              vErrors = [err63];
+            } else {
+              vErrors.push(err63);
+            }
+            errors++;
+          }
+        }
+        if (data26.section !== undefined) {
+          let data27 = data26.section;
+          if (typeof data27 === 'string') {
+            if (func1(data27) < 1) {
+              const err64 = {
+                instancePath: instancePath + '/guide/section',
+                schemaPath: '#/properties/guide/properties/section/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+                schema: 1,
+                parentSchema: schema37.properties.guide.properties.section,
+                data: data27,
+              };
+              if (vErrors === null) {
+                vErrors = [err64];
+              } else {
+                vErrors.push(err64);
+              }
+              errors++;
+            }
+          } else {
+            const err65 = {
+              instancePath: instancePath + '/guide/section',
+              schemaPath: '#/properties/guide/properties/section/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema37.properties.guide.properties.section.type,
+              parentSchema: schema37.properties.guide.properties.section,
+              data: data27,
+            };
+            if (vErrors === null) {
+              vErrors = [err65];
+            } else {
+              vErrors.push(err65);
+            }
+            errors++;
+          }
+        }
+        if (data26.sectionDescription !== undefined) {
+          let data28 = data26.sectionDescription;
+          if (typeof data28 !== 'string') {
+            const err66 = {
+              instancePath: instancePath + '/guide/sectionDescription',
+              schemaPath: '#/properties/guide/properties/sectionDescription/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema37.properties.guide.properties.sectionDescription.type,
+              parentSchema: schema37.properties.guide.properties.sectionDescription,
+              data: data28,
+            };
+            if (vErrors === null) {
+              vErrors = [err66];
+            } else {
+              vErrors.push(err66);
+            }
+            errors++;
+          }
+        }
+        if (data26.text !== undefined) {
+          let data29 = data26.text;
+          if (typeof data29 !== 'string') {
+            const err67 = {
+              instancePath: instancePath + '/guide/text',
+              schemaPath: '#/properties/guide/properties/text/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema37.properties.guide.properties.text.type,
+              parentSchema: schema37.properties.guide.properties.text,
+              data: data29,
+            };
+            if (vErrors === null) {
+              vErrors = [err67];
+            } else {
+              vErrors.push(err67);
+            }
+            errors++;
+          }
+        }
+        if (data26.commands !== undefined) {
+          let data30 = data26.commands;
+          if (typeof data30 === 'string') {
+            if (func1(data30) < 1) {
+              const err68 = {
+                instancePath: instancePath + '/guide/commands',
+                schemaPath: '#/properties/guide/properties/commands/minLength',
+                keyword: 'minLength',
+                params: { limit: 1 },
+                message: 'must NOT have fewer than 1 characters',
+                schema: 1,
+                parentSchema: schema37.properties.guide.properties.commands,
+                data: data30,
+              };
+              if (vErrors === null) {
+                vErrors = [err68];
+              } else {
+                vErrors.push(err68);
+              }
+              errors++;
+            }
+          } else {
+            const err69 = {
+              instancePath: instancePath + '/guide/commands',
+              schemaPath: '#/properties/guide/properties/commands/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema37.properties.guide.properties.commands.type,
+              parentSchema: schema37.properties.guide.properties.commands,
+              data: data30,
+            };
+            if (vErrors === null) {
+              vErrors = [err69];
+            } else {
+              vErrors.push(err69);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err70 = {
+          instancePath: instancePath + '/guide',
+          schemaPath: '#/properties/guide/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema37.properties.guide.type,
+          parentSchema: schema37.properties.guide,
+          data: data26,
+        };
+        if (vErrors === null) {
+          vErrors = [err70];
+        } else {
+          vErrors.push(err70);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err63 = {
+    const err71 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -4395,9 +4617,9 @@ function validate23(
       data,
     };
     if (vErrors === null) {
-      vErrors = [err63];
+      vErrors = [err71];
     } else {
-      vErrors.push(err63);
+      vErrors.push(err71);
     }
     errors++;
   }

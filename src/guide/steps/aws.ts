@@ -1,0 +1,204 @@
+/**
+ * The `aws` step in a guide: the aws CLI command, with the CLI's option names (botocore's kebab-case), lists
+ * as separate words, booleans as `--flag` / `--no-flag` and structures as JSON, so it runs under CLI v1 and
+ * v2. A value a later step needs is read with `--query` (JMESPath) and `--output text`.
+ */
+import { parseDuration } from '../../runbook/duration.js';
+import { stringify } from '../../runbook/template.js';
+import type { CompiledStep } from '../../runbook/types.js';
+import { jmesPath, type GuideContext } from '../context.js';
+import { commandLines } from '../layout.js';
+import { cliName } from '../names.js';
+import { normalize, quote, text, type Word } from '../shell.js';
+import { label } from './sql.js';
+import { emptyGuide, type StepTranslator } from './types.js';
+
+export const awsGuide: StepTranslator = (step, ctx) => {
+  const guide = emptyGuide();
+  const wanted = ctx.wanted(step);
+  const groups = awsCommand(ctx, step, '', step.fields);
+  const retry = retryOf(ctx, step);
+  if (wanted.length > 0) {
+    const query =
+      wanted.length === 1 ? jmesPath(wanted[0]!.path) : `[${wanted.map((w) => jmesPath(w.path)).join(', ')}]`;
+    groups.push(['--query', quote(text(query)), '--output', 'text']);
+  }
+  const scriptPrefix = retry
+    ? `aws_call ${retry.attempts} ${retry.interval} ${quote(text(retry.on))} ${quote(text(retry.ignore))} `
+    : '';
+  if (wanted.length === 0) {
+    guide.commands.push(...commandLines(groups));
+    guide.script.push(...commandLines(groups, scriptPrefix, ' >/dev/null'));
+  } else if (wanted.length === 1) {
+    const only = wanted[0]!;
+    guide.commands.push(
+      ...commandLines(groups, `${only.variable}=$(`, ')'),
+      `echo "${label(only)}: $${only.variable}"`,
+    );
+    guide.script.push(
+      ...commandLines(groups, `${only.variable}=$(${scriptPrefix}`, ')'),
+      `note ${label(only)} "$${only.variable}"`,
+    );
+  } else {
+    const output = ctx.names.name(`output:${step.id}`, `${step.id}_output`);
+    const read = `IFS=$'\\t' read -r ${wanted.map((w) => w.variable).join(' ')} <<<"$${output}"`;
+    guide.commands.push(
+      ...commandLines(groups, `${output}=$(`, ')'),
+      read,
+      ...wanted.map((w) => `echo "${label(w)}: $${w.variable}"`),
+    );
+    guide.script.push(
+      ...commandLines(groups, `${output}=$(${scriptPrefix}`, ')'),
+      read,
+      ...wanted.map((w) => `note ${label(w)} "$${w.variable}"`),
+    );
+  }
+  const captured = wanted.filter((w) => w.capture);
+  if (captured.length > 0) {
+    guide.after.push(
+      `Note ${captured.map((w) => `**${w.capture}**`).join(' and ')}: the commands keep ${captured.length === 1 ? 'it' : 'them'} in ${captured.map((w) => `\`$${w.variable}\``).join(' and ')} for the steps that follow.`,
+    );
+  }
+  if (step.ignoreErrors?.length) {
+    guide.after.push(
+      `If it answers ${step.ignoreErrors.map((c) => `\`${c}\``).join(' or ')}, there is nothing to do: go on.`,
+    );
+  }
+  if (retry && retry.attempts > 1) {
+    guide.after.push(
+      `If it answers ${
+        retry.on
+          ? retry.on
+              .split(' ')
+              .map((c) => `\`${c}\``)
+              .join(' or ')
+          : 'with an error'
+      }, run it again after ${retry.interval} s (up to ${retry.attempts} times in all).`,
+    );
+  }
+  return guide;
+};
+
+/** `aws SERVICE OPERATION --option value ...` as option groups, from an aws step body (or a probe). */
+export function awsCommand(
+  ctx: GuideContext,
+  step: CompiledStep,
+  base: string,
+  body: Record<string, unknown>,
+): string[][] {
+  const service = typeof body.service === 'string' ? body.service : 'rds';
+  const operation = String(body.operation);
+  const groups: string[][] = [['aws', service, cliName(operation)]];
+  const params =
+    body.params && typeof body.params === 'object' ? (body.params as Record<string, unknown>) : {};
+  for (const [member, value] of Object.entries(params)) {
+    const group = optionGroup(ctx, step, `${base}/params/${member}`, member, value);
+    if (group) groups.push(group);
+  }
+  return groups;
+}
+
+function optionGroup(
+  ctx: GuideContext,
+  step: CompiledStep,
+  pointer: string,
+  member: string,
+  value: unknown,
+): string[] | undefined {
+  const option = `--${cliName(member)}`;
+  let plain = value;
+  if (typeof value === 'string' && value.includes('{{')) {
+    const known = ctx.known(value);
+    // A whole-expression template of a boolean, list or structure: the CLI needs its shape.
+    if (known && typeof known.value !== 'string' && typeof known.value !== 'number') plain = known.value;
+  }
+  if (typeof plain === 'boolean') return [plain ? option : `--no-${cliName(member)}`];
+  if (plain === null || plain === undefined) return undefined;
+  if (Array.isArray(plain)) {
+    if (plain.some((item) => item !== null && typeof item === 'object'))
+      return [option, quote(jsonWord(ctx, step, pointer, plain))];
+    return [option, ...plain.map((item, i) => quote(ctx.word(step, `${pointer}/${i}`, item)))];
+  }
+  if (typeof plain === 'object') return [option, quote(jsonWord(ctx, step, pointer, plain))];
+  return [option, quote(ctx.word(step, pointer, plain))];
+}
+
+/** A value as JSON text for the CLI, with templates inside strings written as shell words. */
+function jsonWord(ctx: GuideContext, step: CompiledStep, pointer: string, value: unknown): Word {
+  if (typeof value === 'string') {
+    const word = ctx.word(step, pointer, value);
+    return normalize([
+      ...text('"'),
+      ...word.map((part) =>
+        part.kind === 'text' ? { kind: 'text' as const, text: JSON.stringify(part.text).slice(1, -1) } : part,
+      ),
+      ...text('"'),
+    ]);
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => jsonWord(ctx, step, `${pointer}/${i}`, item));
+    return normalize([
+      ...text('['),
+      ...items.flatMap((item, i) => (i === 0 ? item : [...text(','), ...item])),
+      ...text(']'),
+    ]);
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, item]) => [
+      ...text(`${JSON.stringify(key)}:`),
+      ...jsonWord(ctx, step, `${pointer}/${key}`, item),
+    ]);
+    return normalize([
+      ...text('{'),
+      ...entries.flatMap((entry, i) => (i === 0 ? entry : [...text(','), ...entry])),
+      ...text('}'),
+    ]);
+  }
+  return text(stringify(value ?? null));
+}
+
+export interface RetryPresentation {
+  attempts: number;
+  /** Seconds. */
+  interval: string;
+  /** Error codes retried, space-separated; empty: any error. */
+  on: string;
+  /** Error codes that count as done, space-separated. */
+  ignore: string;
+}
+
+/** The step's retry and ignoreErrors, for the script's aws_call; undefined when it has neither. */
+export function retryOf(ctx: GuideContext, step: CompiledStep): RetryPresentation | undefined {
+  if (!step.retry && !step.ignoreErrors?.length) return undefined;
+  const interval = step.retry?.interval === undefined ? '1s' : ctx.known(step.retry.interval)?.value;
+  if (typeof interval !== 'string')
+    ctx.fail(step, '/retry/interval', 'the retry interval must be known when the guide is written');
+  return {
+    attempts: step.retry?.attempts ?? 1,
+    interval: durationSeconds(ctx, step, '/retry/interval', interval),
+    on: (step.retry?.on ?? []).join(' '),
+    ignore: (step.ignoreErrors ?? []).join(' '),
+  };
+}
+
+/** A duration (literal or over known inputs) in seconds, as `sleep` takes it. */
+export function durationSeconds(
+  ctx: GuideContext,
+  step: CompiledStep,
+  pointer: string,
+  value: unknown,
+): string {
+  const known = ctx.known(value)?.value;
+  const ms = typeof known === 'string' ? parseMs(known) : undefined;
+  if (ms === undefined)
+    ctx.fail(step, pointer, `the duration ${JSON.stringify(value)} must be known when the guide is written`);
+  return String(Math.round(ms) / 1000);
+}
+
+function parseMs(value: string): number | undefined {
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
