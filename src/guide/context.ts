@@ -69,6 +69,11 @@ export class GuideContext {
     const steps = [...runbook.steps, ...runbook.finally];
     for (const step of steps) {
       for (const [name, template] of Object.entries(step.capture ?? {})) {
+        // A step that gives its own commands sets its captures' variables itself.
+        if (step.guide?.commands) {
+          this.captureVariable(name);
+          continue;
+        }
         const path = resultPath(template);
         if (!path) {
           throw new GuideError(

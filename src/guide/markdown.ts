@@ -80,10 +80,7 @@ function setupLines(guide: Guide): string[] {
   for (const input of guide.inputs) {
     if (!context.variableInputs.has(input.spec.name)) continue;
     const name = input.shellName;
-    if (input.spec.secret)
-      lines.push(
-        `: "\${${name}:?set ${name} first}"`,
-      );
+    if (input.spec.secret) lines.push(`: "\${${name}:?set ${name} first}"`);
     else if (input.spec.default !== undefined)
       lines.push(`${name}="\${${name}:-${String(input.spec.default)}}"`);
     else lines.push(`: "\${${name}:?set ${name}}"`);
@@ -110,7 +107,10 @@ function renderStep(item: GuideStep, example: string[] | undefined): string[] {
 }
 
 function cell(value: string): string {
-  const flat = value.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').replace(/</g, '&lt;');
+  const flat = value
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/</g, '&lt;');
   return flat === '' ? '-' : flat;
 }
 

@@ -6,6 +6,8 @@
 import { parseDuration } from '../../runbook/duration.js';
 import { stringify } from '../../runbook/template.js';
 import type { CompiledStep } from '../../runbook/types.js';
+import type { ValueType } from '../../runbook/value-type.js';
+import { operationModel } from '../../steps/aws/model.js';
 import { jmesPath, type GuideContext } from '../context.js';
 import { commandLines } from '../layout.js';
 import { cliName } from '../names.js';
@@ -91,8 +93,10 @@ export function awsCommand(
   const groups: string[][] = [['aws', service, cliName(operation)]];
   const params =
     body.params && typeof body.params === 'object' ? (body.params as Record<string, unknown>) : {};
+  const model = operationModel(service === 'cloudformation' ? 'cloudformation' : 'rds', operation);
   for (const [member, value] of Object.entries(params)) {
-    const group = optionGroup(ctx, step, `${base}/params/${member}`, member, value);
+    const type = model?.input.members[member];
+    const group = optionGroup(ctx, step, `${base}/params/${member}`, member, value, type);
     if (group) groups.push(group);
   }
   return groups;
@@ -104,6 +108,7 @@ function optionGroup(
   pointer: string,
   member: string,
   value: unknown,
+  type: ValueType | undefined,
 ): string[] | undefined {
   const option = `--${cliName(member)}`;
   let plain = value;
@@ -111,15 +116,36 @@ function optionGroup(
     const known = ctx.known(value);
     // A whole-expression template of a boolean, list or structure: the CLI needs its shape.
     if (known && typeof known.value !== 'string' && typeof known.value !== 'number') plain = known.value;
+    if (type?.kind === 'boolean') {
+      const flag =
+        known?.value === true || known?.value === 'true'
+          ? true
+          : known?.value === false || known?.value === 'false'
+            ? false
+            : undefined;
+      if (flag === undefined)
+        ctx.fail(
+          step,
+          pointer,
+          `${member} is a flag of the aws CLI: its value must be known when the guide is written`,
+        );
+      plain = flag;
+    }
   }
   if (typeof plain === 'boolean') return [plain ? option : `--no-${cliName(member)}`];
   if (plain === null || plain === undefined) return undefined;
+  const structured = type?.kind === 'structure' || type?.kind === 'map';
   if (Array.isArray(plain)) {
-    if (plain.some((item) => item !== null && typeof item === 'object'))
+    const memberKind = type?.kind === 'list' ? type.member.kind : undefined;
+    if (
+      memberKind === 'structure' ||
+      memberKind === 'map' ||
+      plain.some((item) => item !== null && typeof item === 'object')
+    )
       return [option, quote(jsonWord(ctx, step, pointer, plain))];
     return [option, ...plain.map((item, i) => quote(ctx.word(step, `${pointer}/${i}`, item)))];
   }
-  if (typeof plain === 'object') return [option, quote(jsonWord(ctx, step, pointer, plain))];
+  if (typeof plain === 'object' || structured) return [option, quote(jsonWord(ctx, step, pointer, plain))];
   return [option, quote(ctx.word(step, pointer, plain))];
 }
 
