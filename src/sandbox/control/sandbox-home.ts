@@ -5,7 +5,7 @@
  * readable registry.json and nothing but the sandbox's own files) and marked on the next `up`; until then it is
  * refused like any other directory.
  */
-import { link, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A failure the CLI reports as a plain message (no stack trace); `refused` ones are the user's input (exit 2). */
@@ -41,7 +41,8 @@ export type HomeState = 'absent' | 'empty' | 'marked' | 'legacy' | 'foreign';
 export async function inspectSandboxHome(home: string): Promise<HomeState> {
   let info;
   try {
-    info = await lstat(home);
+    // A home may be a symbolic link to the directory (the marker must be a file of its own).
+    info = await stat(home);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw error;

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection, SandboxOptions, SandboxStatus, SandboxUpOptions } from '../index.js';
@@ -167,8 +167,11 @@ export async function sandboxDown(
   await removeDaemonFile(home);
   await rm(paths.lock, { force: true });
   if (opts.purge) {
-    progress(`Deleting ${home}`);
-    await rm(home, { recursive: true, force: true });
+    // A home that is a symbolic link: the directory it points to is the one that carries the marker.
+    const real = await realpath(home);
+    progress(`Deleting ${real === home ? home : `${real} (through ${home})`}`);
+    await rm(real, { recursive: true, force: true });
+    await rm(home, { force: true });
   }
   return { wasRunning: daemons.length > 0, deleted: Boolean(opts.purge) };
 }

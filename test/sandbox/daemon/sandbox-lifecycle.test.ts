@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,7 @@ import {
   type SandboxConnection,
 } from '../../../src/sandbox/index.js';
 import { isProcessAlive } from '../../../src/sandbox/control/daemon-files.js';
+import { claimSandboxHome } from '../../../src/sandbox/control/sandbox-home.js';
 import { checksum, withConnection } from '../api/sql.js';
 
 const run = promisify(execFile);
@@ -275,6 +276,21 @@ describe('sandbox entry points with the real daemon', function () {
     assert.equal(await checksum({ host: HOST_BASE }), firstChecksum);
   });
 
+  it('comes up at once after its daemon was killed outright: no stale lock, its servers adopted', async () => {
+    const pid = await daemonPid(home);
+    const servers = await serversOf(home);
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(await serversOf(home), servers, 'mariadbd outlives a daemon killed with SIGKILL');
+    const started = Date.now();
+    conn = await sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE });
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    assert.notEqual(await daemonPid(home), pid);
+    assert.deepEqual(await serversOf(home), servers, 'the running server is adopted, not restarted');
+    assert.match(await readFile(path.join(home, 'daemon.log'), 'utf8'), /adopted running mariadbd/);
+    assert.equal(await checksum({ host: HOST_BASE }), firstChecksum);
+  });
+
   it('cleans up the servers of a daemon that was killed outright', async () => {
     const pid = await daemonPid(home);
     process.kill(pid, 'SIGKILL');
@@ -445,6 +461,30 @@ describe('sandbox entry points with the real daemon', function () {
       await new Promise((resolve) => blocker.close(resolve));
       await sandboxDown({ home: otherHome, purge: true });
       await rm(otherHome, { recursive: true, force: true });
+    }
+  });
+
+  it('purges a home reached through a symbolic link (the directory and the link), refuses a link elsewhere', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'labrun-sandbox-link-'));
+    try {
+      const real = path.join(base, 'real');
+      await claimSandboxHome(real, () => undefined);
+      await writeFile(path.join(real, 'registry.json'), '{"version":1}');
+      const link = path.join(base, 'link');
+      await symlink(real, link);
+      const foreign = path.join(base, 'foreign');
+      await mkdir(foreign);
+      await writeFile(path.join(foreign, 'notes.txt'), 'keep me');
+      const toForeign = path.join(base, 'to-foreign');
+      await symlink(foreign, toForeign);
+      await assert.rejects(sandboxDown({ home: toForeign, purge: true }), /not a labrun sandbox home/);
+      assert.equal(await readFile(path.join(foreign, 'notes.txt'), 'utf8'), 'keep me');
+
+      assert.deepEqual(await sandboxDown({ home: link, purge: true }), { wasRunning: false, deleted: true });
+      assert.equal(existsSync(real), false);
+      assert.equal(await lstat(link).catch(() => undefined), undefined, 'the link is gone too');
+    } finally {
+      await rm(base, { recursive: true, force: true });
     }
   });
 });
