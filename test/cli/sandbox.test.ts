@@ -194,7 +194,8 @@ describe('two `labrun sandbox up` started together', function () {
 
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'labrun-sandbox-twice-'));
-    hostBase = await freeHost('127.0.20', 200, 230);
+    // Not 127.0.20.x, where the MariaDB test helper picks addresses for other tests' servers.
+    hostBase = await freeHost('127.0.21', 1, 50);
   });
   after(async () => {
     if (home) await labrun(['sandbox', 'down', '--purge']);
