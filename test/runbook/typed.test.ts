@@ -71,7 +71,7 @@ describe('typed checks: static problems as diagnostics', () => {
     const steps = sqlStep(query);
     const text = header + steps;
     // The value of the query as YAML reads it, to find where the needle is in it.
-    const value = compile(steps).runbook!.steps[0]!.fields.query as string;
+    const value = withStatics({ sql: {} }, () => compile(steps).runbook!.steps[0]!.fields.query as string);
     const offset = value.indexOf(needle);
     assert.ok(offset >= 0, `${needle} not in ${JSON.stringify(value)}`);
     const [d] = problemsAt(steps, [
