@@ -147,6 +147,8 @@ describe('hostile input', () => {
         ['unknown-key', '2:1'],
         ['unknown-key', '8:7'],
         ['unknown-key', '9:7'],
+        // The filter has neither Name nor Values: the aws model's check says so.
+        ['missing-aws-member', '10:17'],
         ['unknown-key', '10:18'],
       ],
     );

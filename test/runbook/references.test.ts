@@ -92,7 +92,7 @@ describe('references', () => {
     assert.match(d!.message, /only available in a step's capture templates and in a wait-until value/);
     const inValue = `  - id: wait\n    type: wait-until\n    probe: {type: aws, operation: DescribeDBClusters}\n    value: "{{result.DBClusters.0.Status}}"\n    success: [available]\n`;
     assert.deepEqual(check(inValue), []);
-    const inProbe = `  - id: wait\n    type: wait-until\n    probe: {type: aws, operation: DescribeDBClusters, params: {X: "{{result.x}}"}}\n    value: "{{result.DBClusters.0.Status}}"\n    success: [available]\n`;
+    const inProbe = `  - id: wait\n    type: wait-until\n    probe: {type: aws, operation: DescribeDBClusters, params: {DBClusterIdentifier: "{{result.x}}"}}\n    value: "{{result.DBClusters.0.Status}}"\n    success: [available]\n`;
     assert.deepEqual(
       check(inProbe).map((d) => d.code),
       ['unknown-reference'],

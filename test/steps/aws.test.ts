@@ -177,22 +177,80 @@ steps:
     assert.deepEqual(record.captures, { status: 'available' });
   });
 
-  it('refuses an unknown parameter with a did-you-mean, before sending anything', async () => {
+  it('coerces values of unknown type by the model before sending: numbers, booleans, timestamps', async () => {
+    server.handle('RestoreDBClusterToPointInTime', () => ({
+      result: toXml({ DBCluster: cluster('c1-clone', 'creating') }, RDS_ITEM_NAMES),
+    }));
+    server.handle('BacktrackDBCluster', (request) => ({
+      result: toXml({
+        DBClusterIdentifier: 'c1-clone',
+        BacktrackTo: request.params.BacktrackTo,
+        Status: 'PENDING',
+      }),
+    }));
+    // Untyped inputs: their type is known only once rendered, so the static checks leave them to the run.
     const { record } = await ws.run(
-      `${HEADER}
+      `${HEADER}  window: {}
+  latest: {}
+  to: {}
 steps:
-  - id: typo
+  - id: clone
     type: aws
-    operation: DescribeDBClusters
+    operation: RestoreDBClusterToPointInTime
     params:
-      DBClusterIdentifer: c1
+      SourceDBClusterIdentifier: c1
+      DBClusterIdentifier: c1-clone
+      RestoreType: copy-on-write
+      UseLatestRestorableTime: "{{inputs.latest}}"
+      BacktrackWindow: "{{inputs.window}}"
+  - id: backtrack
+    type: aws
+    operation: BacktrackDBCluster
+    params:
+      DBClusterIdentifier: c1-clone
+      BacktrackTo: "{{inputs.to}}"
 `,
-      { aws },
+      { aws, set: { window: '86400', latest: 'true', to: '2026-11-23T09:00:00Z' } },
     );
-    const error = record.steps[0]!.error!;
-    assert.equal(error.code, 'UnknownParameter');
-    assert.equal(error.hint, 'Did you mean DBClusterIdentifier?');
-    assert.match(error.span ?? '', /:11:27$/);
+    assert.equal(record.status, 'passed', record.steps.find((s) => s.error)?.error?.message);
+    assert.equal(server.requests[0]!.params.BacktrackWindow, '86400');
+    assert.equal(server.requests[0]!.params.UseLatestRestorableTime, 'true');
+    // A timestamp given as a string reaches the wire: the SDK drops a string where it wants a Date.
+    assert.equal(server.requests[1]!.params.BacktrackTo, '2026-11-23T09:00:00Z');
+  });
+
+  it('refuses a rendered value the model cannot take, naming the member, before sending anything', async () => {
+    const run = async (set: Record<string, string>) => {
+      const { record } = await ws.run(
+        `${HEADER}  window: {}
+  latest: {}
+steps:
+  - id: clone
+    type: aws
+    operation: RestoreDBClusterToPointInTime
+    params:
+      DBClusterIdentifier: c1-clone
+      UseLatestRestorableTime: "{{inputs.latest}}"
+      BacktrackWindow: "{{inputs.window}}"
+`,
+        { aws, set },
+      );
+      assert.equal(record.status, 'failed');
+      return record.steps[0]!.error!;
+    };
+    const window = await run({ window: 'one day', latest: 'true' });
+    assert.equal(window.code, 'InvalidParameterValue');
+    assert.equal(
+      window.message,
+      'rds RestoreDBClusterToPointInTime: BacktrackWindow must be a number, got "one day"',
+    );
+    assert.match(window.span ?? '', /:14:24$/);
+    const latest = await run({ window: '60', latest: 'yes' });
+    assert.equal(
+      latest.message,
+      'rds RestoreDBClusterToPointInTime: UseLatestRestorableTime must be a boolean (true or false), got "yes"',
+    );
+    assert.equal(latest.hint, 'Give true or false.');
     assert.equal(server.requests.length, 0);
   });
 

@@ -10,7 +10,6 @@
 import { StepError } from '../../engine/errors.js';
 import { toPlain } from '../../engine/plain.js';
 import { CREATING_AWS_OPERATIONS, type ResourceKind } from '../../runbook/destructive.js';
-import { closest } from '../../runbook/did-you-mean.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
   AwsServiceName,
@@ -21,13 +20,15 @@ import type {
   StepContext,
   StepType,
 } from '../types.js';
+import { coerceParams, ParamsError } from './coerce.js';
+import { operationModel } from './model.js';
 
 export interface SdkClient {
   send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   destroy(): void;
 }
 type SdkModule = Record<string, unknown>;
-type CommandClass = new (input: unknown) => { schema?: unknown };
+type CommandClass = new (input: unknown) => unknown;
 
 const READ_ONLY = /^(Describe|List|Get|Validate|Estimate)/;
 /**
@@ -73,6 +74,7 @@ export async function runAws(ctx: StepContext, base: string): Promise<unknown> {
     });
   }
   ctx.setRendered({ service, operation, params: rendered });
+  const params = modelParams(rendered, service, operation, ctx, `${base}/params`);
 
   const sdk = await loadSdk(service);
   const Command = sdk[`${operation}Command`];
@@ -84,7 +86,6 @@ export async function runAws(ctx: StepContext, base: string): Promise<unknown> {
       hint: 'Use an SDK v3 command name without the Command suffix, e.g. DescribeDBClusters.',
     });
   }
-  const params = await shapeParams(rendered, new (Command as CommandClass)({}).schema, ctx, `${base}/params`);
   const kind = callKind(operation);
   const client = await ctx.resource(
     `aws:${service}:${kind}`,
@@ -225,81 +226,31 @@ export function sdkError(
   });
 }
 
-/**
- * Checks rendered params against the operation's input shape and turns ISO-8601 strings into Dates where the
- * shape wants a timestamp: the SDK silently drops a timestamp member given as a string, which would turn
- * `BacktrackTo` into a missing parameter. Unknown top-level names are errors, with a did-you-mean.
- */
-async function shapeParams(
-  params: Record<string, unknown>,
-  operationSchema: unknown,
+/** The rendered params coerced by the operation's model (see ./coerce.ts), or a StepError naming the member. */
+function modelParams(
+  rendered: Record<string, unknown>,
+  service: AwsServiceName,
+  operation: string,
   ctx: StepContext,
   pointer: string,
-): Promise<Record<string, unknown>> {
-  if (!Array.isArray(operationSchema) || operationSchema.length < 6) return params;
-  const { NormalizedSchema } = await import('@smithy/core/schema');
-  type Schema = ReturnType<typeof NormalizedSchema.of>;
-  const input = NormalizedSchema.of(operationSchema[4] as Parameters<typeof NormalizedSchema.of>[0]);
-  if (!input.isStructSchema()) return params;
-
-  const members = new Map<string, Schema>();
-  for (const [name, member] of input.structIterator()) members.set(name, member);
-  for (const key of Object.keys(params)) {
-    if (!members.has(key)) {
-      const suggestion = closest(key, [...members.keys()]);
-      throw new StepError(`unknown parameter ${key}`, {
-        code: 'UnknownParameter',
-        kind: 'aws',
-        span: ctx.spanAt(`${pointer}/${escapePointer(key)}`),
-        hint: suggestion ? `Did you mean ${suggestion}?` : undefined,
-      });
-    }
+): Record<string, unknown> {
+  const model = operationModel(service, operation);
+  if (!model) return rendered;
+  try {
+    return coerceParams(rendered, model.input, operation, pointer);
+  } catch (error) {
+    if (!(error instanceof ParamsError)) throw error;
+    throw new StepError(`${service} ${operation}: ${error.message}`, {
+      code: error.problem.code,
+      kind: 'aws',
+      span: ctx.spanAt(error.problem.pointer),
+      hint: error.problem.hint,
+    });
   }
-
-  const coerce = (value: unknown, schema: Schema, at: string): unknown => {
-    if (value === null || value === undefined) return value;
-    if (schema.isTimestampSchema()) {
-      if (value instanceof Date) return value;
-      const date = typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
-      if (typeof value === 'boolean' || Number.isNaN(date.getTime())) {
-        throw new StepError(`${JSON.stringify(value)} is not a timestamp`, {
-          code: 'InvalidParameterValue',
-          kind: 'aws',
-          span: ctx.spanAt(at),
-          hint: 'Give an ISO-8601 instant such as 2024-05-01T12:00:00Z.',
-        });
-      }
-      return date;
-    }
-    if (schema.isListSchema() && Array.isArray(value)) {
-      return value.map((item, i) => coerce(item, schema.getValueSchema(), `${at}/${i}`));
-    }
-    if (schema.isMapSchema() && isRecord(value)) {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [
-          k,
-          coerce(v, schema.getValueSchema(), `${at}/${escapePointer(k)}`),
-        ]),
-      );
-    }
-    if (schema.isStructSchema() && isRecord(value)) {
-      const out: Record<string, unknown> = { ...value };
-      for (const [name, member] of schema.structIterator()) {
-        if (name in out) out[name] = coerce(out[name], member, `${at}/${escapePointer(name)}`);
-      }
-      return out;
-    }
-    return value;
-  };
-  return coerce(params, input, pointer) as Record<string, unknown>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
-}
-
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** A cluster or instance as found now: its status and creation time; undefined when it does not exist. */
