@@ -2,6 +2,8 @@
  * The sandbox's AWS endpoint: one HTTP server on loopback that speaks the Query protocol for RDS
  * (Version 2014-10-31) and CloudFormation (2010-05-15). Signatures are not checked: any credentials work.
  * Every answer is XML with an `x-amzn-RequestId`, including errors; nothing a client sends can crash it.
+ * Requests a web page could send are refused first (request-guard.ts); request bodies, parameter counts and
+ * answers have caps.
  *
  * It also serves `GET /labrun/status` (JSON), which the entry points use to report data sizes.
  *
@@ -18,6 +20,7 @@ import { CLOUDFORMATION_ACTIONS } from './cloudformation-actions.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './fault-injection.js';
 import { QueryParams } from './query-params.js';
 import { RDS_ACTIONS, type ActionHandler } from './rds-actions.js';
+import { refuseGetOf, refuseRequest, type ServedAddress } from './request-guard.js';
 import { errorXml, successXml, type ServiceName } from './xml-response.js';
 
 export interface ApiServerOptions {
@@ -48,7 +51,10 @@ const SERVICES: Record<ServiceName, { version: string; actions: Record<string, A
   cloudformation: { version: '2010-05-15', actions: CLOUDFORMATION_ACTIONS },
 };
 
+/** The largest request body read; the SDKs' requests are a few kilobytes. */
 const MAX_BODY_BYTES = 1 << 20;
+/** The largest answer sent (a DescribeDBClusters page of 100 clusters is about 300 KB). */
+const MAX_RESPONSE_BYTES = 8 << 20;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.log ?? (() => undefined);
@@ -59,8 +65,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ? parseFaultSpec(options.faults)
       : (options.faults ?? parseFaultSpec('')),
   );
+  // The port is known once listening; requests arrive only after that.
+  const served: ServedAddress = { host, port: 0 };
   const server = createServer((request, response) => {
-    handle(options.control, request, response, log, injector).catch((error: unknown) => {
+    handle(options.control, served, request, response, log, injector).catch((error: unknown) => {
       log(`request handling failed: ${error instanceof Error ? error.stack : String(error)}`);
       if (response.headersSent) {
         response.end();
@@ -82,6 +90,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   const port = (server.address() as AddressInfo).port;
+  served.port = port;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -96,6 +105,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
 async function handle(
   control: ControlPlane,
+  served: ServedAddress,
   request: IncomingMessage,
   response: ServerResponse,
   log: (line: string) => void,
@@ -103,14 +113,25 @@ async function handle(
 ): Promise<void> {
   const requestId = newUuid();
   const url = new URL(request.url ?? '/', 'http://sandbox');
+  const refused = refuseRequest(request, served);
+  if (refused) {
+    log(`refused ${request.method} ${url.pathname}: ${refused.message}`);
+    send(response, refused.httpStatus, requestId, errorXml(guessService('', url), refused, requestId), {
+      close: true,
+      allow: refused.code === 'MethodNotAllowed' ? 'GET, POST' : undefined,
+    });
+    return;
+  }
   if (request.method === 'GET' && url.pathname === '/labrun/status') {
     sendJson(response, await statusReport(control));
     return;
   }
 
   let service: ServiceName = 'rds';
+  let body = '';
   try {
-    const body = await readBody(request);
+    // A GET's parameters are its query string; only a POST's body is read.
+    if (request.method === 'POST') body = await readBody(request);
     // Decided before parsing or dispatching: a faulted request never reaches a handler.
     const decision = injector.next();
     if (decision.kind !== 'none')
@@ -139,16 +160,26 @@ async function handle(
       send(response, failure.httpStatus, requestId, errorXml(guessService(body, url), failure, requestId));
       return;
     }
-    const params = QueryParams.fromSearchParams(url.searchParams, new URLSearchParams(body));
+    const params = QueryParams.fromSearchParams([url.searchParams, new URLSearchParams(body)]);
     const action = params.string('Action');
     if (!action) throw fault('MissingAction', 'The request must contain the parameter Action.');
     const picked = pickService(action, params.string('Version'), request.headers.authorization);
     if (!picked) throw fault('InvalidAction', `The action ${action} is not valid for this web service.`);
     service = picked;
-    const handler = SERVICES[service].actions[action];
+    const handler = actionHandler(service, action);
     if (!handler) throw fault('InvalidAction', `The action ${action} is not valid for this web service.`);
+    const getRefused = refuseGetOf(action, request.method);
+    if (getRefused) throw getRefused;
     const result = await handler(params, control);
-    send(response, 200, requestId, successXml(service, action, result, requestId));
+    const xml = successXml(service, action, result, requestId);
+    if (Buffer.byteLength(xml) > MAX_RESPONSE_BYTES) {
+      throw fault(
+        'InternalFailure',
+        `The answer to ${action} would be ${Buffer.byteLength(xml).toLocaleString('en-US')} bytes, ` +
+          `more than the ${MAX_RESPONSE_BYTES / (1 << 20)} MiB the sandbox sends.`,
+      );
+    }
+    send(response, 200, requestId, xml);
   } catch (error) {
     const apiFault =
       error instanceof ApiFault
@@ -156,8 +187,19 @@ async function handle(
         : fault('InternalFailure', `The sandbox failed to process the request: ${describe(error)}`);
     if (!(error instanceof ApiFault))
       log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
-    send(response, apiFault.httpStatus, requestId, errorXml(service, apiFault, requestId));
+    // A body past the cap was not read to its end: the connection cannot carry another request.
+    const close = error instanceof BodyTooLarge;
+    send(response, apiFault.httpStatus, requestId, errorXml(service, apiFault, requestId), {
+      close,
+      allow: apiFault.code === 'MethodNotAllowed' ? 'GET, POST' : undefined,
+    });
   }
+}
+
+/** The service's own handler for the action: never one inherited from Object (`constructor`, `__proto__`). */
+function actionHandler(service: ServiceName, action: string): ActionHandler | undefined {
+  const actions = SERVICES[service].actions;
+  return Object.hasOwn(actions, action) ? actions[action] : undefined;
 }
 
 /** The Version names the service; failing that the SigV4 credential scope does, then the action's name. */
@@ -173,8 +215,8 @@ function pickService(
   }
   const scope = /Credential=[^/]*\/[^/]*\/[^/]*\/([^/]+)\//.exec(authorization ?? '')?.[1];
   if (scope === 'rds' || scope === 'cloudformation') return scope;
-  if (action in SERVICES.rds.actions) return 'rds';
-  if (action in SERVICES.cloudformation.actions) return 'cloudformation';
+  if (Object.hasOwn(SERVICES.rds.actions, action)) return 'rds';
+  if (Object.hasOwn(SERVICES.cloudformation.actions, action)) return 'cloudformation';
   return undefined;
 }
 
@@ -184,22 +226,38 @@ function guessService(body: string, url: URL): ServiceName {
   return version === SERVICES.cloudformation.version ? 'cloudformation' : 'rds';
 }
 
+/** A request body past MAX_BODY_BYTES, refused before the rest of it is read. */
+class BodyTooLarge extends ApiFault {
+  constructor() {
+    super('MalformedQueryString', `The request body is larger than ${MAX_BODY_BYTES / (1 << 20)} MiB.`);
+  }
+}
+
 async function readBody(request: IncomingMessage): Promise<string> {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw fault('MalformedQueryString', 'The request body is larger than 1 MiB.');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(response: ServerResponse, status: number, requestId: string, xml: string): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  requestId: string,
+  xml: string,
+  options: { close?: boolean; allow?: string } = {},
+): void {
   response.writeHead(status, {
     'content-type': 'text/xml',
     'content-length': Buffer.byteLength(xml),
     'x-amzn-RequestId': requestId,
+    ...(options.allow ? { allow: options.allow } : {}),
+    ...(options.close ? { connection: 'close' } : {}),
   });
   response.end(xml);
 }
