@@ -6,29 +6,58 @@ import { fault } from '../control/faults.js';
 import type { Filter } from '../control/inputs.js';
 import { parseTimestamp } from './timestamps.js';
 
+/** The most parameters one request may carry; the SDKs send a few dozen at most. */
+export const MAX_PARAMETERS = 1000;
+
+/**
+ * The parameters as a tree of their dot-separated name segments (`Filters` → `Filter` → `1` → `Name`), built
+ * in one pass, so reading a list or a structure looks only at its own members: the work is linear in the
+ * request's size, however many list items it carries.
+ */
+interface ParamNode {
+  value?: string;
+  children?: Map<string, ParamNode>;
+}
+
 export class QueryParams {
-  private readonly values: Map<string, string>;
+  private readonly node: ParamNode;
+  /** The scope's name prefix (`Filters.Filter.2.`), for the parameter names in error messages. */
   private readonly prefix: string;
 
-  constructor(values: Map<string, string>, prefix = '') {
-    this.values = values;
+  private constructor(node: ParamNode, prefix = '') {
+    this.node = node;
     this.prefix = prefix;
   }
 
-  static fromSearchParams(...sources: URLSearchParams[]): QueryParams {
-    const values = new Map<string, string>();
-    for (const source of sources) {
-      for (const [key, value] of source) if (!values.has(key)) values.set(key, value);
+  /**
+   * The parameters of all sources; a name's first occurrence wins. More than `maxParameters` is refused,
+   * before any of them is read.
+   */
+  static fromSearchParams(sources: URLSearchParams[], maxParameters = MAX_PARAMETERS): QueryParams {
+    const count = sources.reduce((sum, source) => sum + source.size, 0);
+    if (count > maxParameters) {
+      throw fault(
+        'MalformedQueryString',
+        `The request has ${count.toLocaleString('en-US')} parameters; ` +
+          `the sandbox accepts at most ${maxParameters.toLocaleString('en-US')}.`,
+      );
     }
-    return new QueryParams(values);
+    const root: ParamNode = {};
+    for (const source of sources) {
+      for (const [key, value] of source) {
+        const node = descend(root, key.split('.'), true) as ParamNode;
+        node.value ??= value;
+      }
+    }
+    return new QueryParams(root);
   }
 
   has(name: string): boolean {
-    return this.values.has(this.prefix + name);
+    return this.string(name) !== undefined;
   }
 
   string(name: string): string | undefined {
-    return this.values.get(this.prefix + name);
+    return descend(this.node, name.split('.'), false)?.value;
   }
 
   requiredString(name: string): string {
@@ -87,32 +116,25 @@ export class QueryParams {
    * an explicitly empty list; undefined means the list was not sent at all.
    */
   list(name: string, member: string): string[] | undefined {
-    const items = this.indexed(name, member);
+    const items = new Map<number, string>();
+    for (const [index, node] of this.members(name, member)) {
+      if (index >= 1 && node.value !== undefined) items.set(index, node.value);
+    }
     if (items.size > 0) return [...items.entries()].sort(([a], [b]) => a - b).map(([, value]) => value);
     return this.has(name) ? [] : undefined;
   }
 
   /** A list of structures (`Name.Member.N.Field`), each read through its own scoped QueryParams. */
   structList(name: string, member: string): QueryParams[] {
-    const indexes = new Set<number>();
-    for (const key of this.values.keys()) {
-      for (const form of [member, 'member']) {
-        const head = `${this.prefix}${name}.${form}.`;
-        if (!key.startsWith(head)) continue;
-        const match = /^(\d+)\./.exec(key.slice(head.length));
-        if (match) indexes.add(Number(match[1]));
+    const items = new Map<number, QueryParams>();
+    // The model's member name wins over "member" when a request uses both for one index.
+    for (const form of ['member', member]) {
+      for (const [index, node, segment] of this.members(name, form, true)) {
+        if (node.children?.size)
+          items.set(index, new QueryParams(node, `${this.prefix}${name}.${form}.${segment}.`));
       }
     }
-    return [...indexes]
-      .sort((a, b) => a - b)
-      .map((index) => {
-        const form = [...this.values.keys()].some((key) =>
-          key.startsWith(`${this.prefix}${name}.${member}.${index}.`),
-        )
-          ? member
-          : 'member';
-        return new QueryParams(this.values, `${this.prefix}${name}.${form}.${index}.`);
-      });
+    return [...items.entries()].sort(([a], [b]) => a - b).map(([, scoped]) => scoped);
   }
 
   /** The RDS `Filters.Filter.N.Name` / `Filters.Filter.N.Values.Value.M` structure. */
@@ -123,17 +145,33 @@ export class QueryParams {
     }));
   }
 
-  private indexed(name: string, member: string): Map<number, string> {
-    const items = new Map<number, string>();
-    for (const form of [member, 'member']) {
-      const head = `${this.prefix}${name}.${form}.`;
-      for (const [key, value] of this.values) {
-        if (!key.startsWith(head)) continue;
-        const rest = key.slice(head.length);
-        if (!/^\d+$/.test(rest) || Number(rest) < 1) continue;
-        items.set(Number(rest), value);
+  /** The numbered members of `Name.Member.*` and then of `Name.member.*` (or only `form`'s, when `only`). */
+  private *members(
+    name: string,
+    member: string,
+    only = false,
+  ): Generator<[index: number, node: ParamNode, segment: string]> {
+    const list = descend(this.node, name.split('.'), false);
+    const forms = only || member === 'member' ? [member] : [member, 'member'];
+    for (const form of forms) {
+      for (const [segment, node] of list?.children?.get(form)?.children ?? []) {
+        if (/^\d+$/.test(segment)) yield [Number(segment), node, segment];
       }
     }
-    return items;
   }
+}
+
+/** The node at `path` below `node`; with `create`, missing nodes are added on the way. */
+function descend(node: ParamNode, path: string[], create: boolean): ParamNode | undefined {
+  let current = node;
+  for (const segment of path) {
+    let next = current.children?.get(segment);
+    if (!next) {
+      if (!create) return undefined;
+      next = {};
+      (current.children ??= new Map()).set(segment, next);
+    }
+    current = next;
+  }
+  return current;
 }

@@ -15,6 +15,9 @@ export const FAULTS = {
   MalformedQueryString: 400,
   InternalFailure: 500,
   ServiceUnavailable: 503,
+  // The sandbox API's own refusals of requests a browser could send (api/request-guard.ts).
+  AccessDenied: 403,
+  MethodNotAllowed: 405,
   // Only injected (fault-injection.ts); the SDKs classify this code as throttling.
   Throttling: 400,
   // RDS.

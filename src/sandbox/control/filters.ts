@@ -32,7 +32,8 @@ export const BACKTRACK_FILTERS: FilterTable<BacktrackRecord> = {
 export function applyFilters<T>(items: T[], filters: Filter[], table: FilterTable<T>, region: string): T[] {
   let kept = items;
   for (const filter of filters) {
-    const pick = table[filter.name];
+    // Only the table's own names: `constructor` or `__proto__` are not filters.
+    const pick = Object.hasOwn(table, filter.name) ? table[filter.name] : undefined;
     if (!pick) {
       throw fault(
         'InvalidParameterValue',

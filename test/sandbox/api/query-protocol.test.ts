@@ -13,7 +13,7 @@ import { startHarness, type ApiHarness } from './harness.js';
 const xml = new XMLParser();
 
 function params(query: string): QueryParams {
-  return QueryParams.fromSearchParams(new URLSearchParams(query));
+  return QueryParams.fromSearchParams([new URLSearchParams(query)]);
 }
 
 describe('Query protocol: timestamps', () => {
