@@ -16,9 +16,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
@@ -42,7 +43,7 @@ const CLAIM_ATTEMPTS = 20;
  */
 export function openRunStore(runsDir: string, runId: string): RunStore {
   const dir = join(runsDir, runId);
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir, `run directory ${dir}`);
   return storeIn(runId, dir);
 }
 
@@ -57,7 +58,7 @@ export function createRunStore(
   now: Date,
   nextId: () => string = () => newRunId(name, now),
 ): RunStore {
-  mkdirSync(runsDir, { recursive: true });
+  ensureDirectory(runsDir, `runs directory ${runsDir}`);
   for (let attempt = 1; ; attempt++) {
     const runId = nextId();
     const dir = join(runsDir, runId);
@@ -162,16 +163,68 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDirectory(dirname(path), `cannot write ${path}`);
   const temp = `${path}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, path);
+}
+
+/**
+ * Makes `path` a directory if it is not one yet, creating missing parents one at a time. Anything that stops
+ * it (a file in the way, a place where nothing can be made, such as /proc) is a UsageError that starts with
+ * `label` (e.g. `--runs-dir /proc/foo`). Not `mkdirSync(path, { recursive: true })`: in /proc that loops
+ * forever in native code, deaf to signals.
+ */
+export function ensureDirectory(path: string, label = path): void {
+  const missing: string[] = [];
+  for (let current = resolve(path); ;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(current).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(current);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) {
+        throw pathError(label, current, error);
+      }
+      missing.push(current);
+      current = parent;
+      continue;
+    }
+    if (!isDirectory) {
+      throw new UsageError(
+        `${label}: ${current} is not a directory`,
+        'Name a directory, or a path where one can be created.',
+      );
+    }
+    break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      // Made meanwhile by someone else (a concurrent run) is as good.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) continue;
+      throw pathError(label, dir, error);
+    }
+  }
+}
+
+function pathError(label: string, at: string, error: unknown): UsageError {
+  const e = error as NodeJS.ErrnoException;
+  const reason = e.code ? `${e.code}${e.syscall ? ` (${e.syscall})` : ''}` : String(error);
+  return new UsageError(`${label}: cannot create ${at}: ${reason}`, 'Name a directory you can write to.');
 }
 
 /** Run ids this process has handed out, so two runs of one process never get the same id. */

@@ -276,7 +276,7 @@ finally:
       'sysbench outlived the runner',
     );
 
-    const resumed = await labrun(['resume', runDir], { env: env(), timeout: 300_000 });
+    const resumed = await labrun(['resume', runDir, '--runs-dir', runsDir], { env: env(), timeout: 300_000 });
     assert.equal(resumed.exitCode, 0, `${resumed.stdout}\n${resumed.stderr}`);
     const record = JSON.parse(readFileSync(join(runDir, 'record.json'), 'utf8')) as RunRecord;
     const reprepare = record.steps.find((s) => s.id === 'reprepare')!;

@@ -4,13 +4,14 @@
  * stack outputs, --set given again). Same signals and exit codes as `labrun run`.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../../engine/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { assertNotRunning, latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
 import { MASK } from '../../engine/mask.js';
 import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
+import { checkRunPaths, isInside } from '../paths.js';
 import type { ResumeFlags } from '../program.js';
 import { parseSets, resolveTarget } from '../target.js';
 import { loadRunbook, warnGuardOff } from './load.js';
@@ -20,6 +21,7 @@ export async function resumeCommand(
   flags: ResumeFlags,
   output: Output,
 ): Promise<number> {
+  if (flags.json !== undefined || flags.junit !== undefined) checkRunPaths(flags);
   const runDir = findRunDir(run, flags.runsDir);
   assertNotRunning(runDir);
   const journal = readJournal(runDir);
@@ -102,8 +104,16 @@ function findRunDir(run: string | undefined, runsDir: string): string {
     if (!latest) throw new UsageError(`no unfinished run in ${runsDir}`, 'Name the run: labrun resume RUN');
     return latest;
   }
-  if (existsSync(join(run, 'journal.jsonl'))) return run;
-  if (existsSync(join(runsDir, run, 'journal.jsonl'))) return join(runsDir, run);
+  const found = [join(runsDir, run), run].filter((dir) => existsSync(join(dir, 'journal.jsonl')));
+  // Resuming writes into the run's journal and acts on what it created: only runs kept in the runs dir.
+  const inside = found.find((dir) => existsSync(runsDir) && isInside(dir, runsDir));
+  if (inside) return inside;
+  if (found.length > 0) {
+    throw new UsageError(
+      `run directory ${run} is not inside the runs dir ${runsDir}; labrun resumes only runs kept there`,
+      `To resume it anyway, name its runs dir: labrun resume ${run} --runs-dir ${dirname(found[0]!)}`,
+    );
+  }
   throw new UsageError(
     `no run ${run} (looked for ${run}/journal.jsonl and ${join(runsDir, run)}/journal.jsonl)`,
   );

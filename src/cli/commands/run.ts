@@ -9,11 +9,13 @@ import { resolveRunInputs } from '../../engine/inputs.js';
 import { runRunbook } from '../../engine/interpreter.js';
 import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
+import { checkRunPaths } from '../paths.js';
 import type { RunFlags } from '../program.js';
 import { parseSets, resolveTarget } from '../target.js';
 import { loadRunbook, warnGuardOff } from './load.js';
 
 export async function runCommand(file: string, flags: RunFlags, output: Output): Promise<number> {
+  checkRunPaths(flags);
   if (flags.allowDestructive) warnGuardOff(output);
   const runbook = await loadRunbook(file, output, { allowDestructive: flags.allowDestructive });
   const set = parseSets(flags.set);
