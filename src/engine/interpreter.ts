@@ -86,7 +86,8 @@ export async function executeRun(
 ): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const masker = new Masker(options.secrets ?? []);
-  for (const spec of runbook.inputs) if (spec.secret) masker.add(options.inputs[spec.name]);
+  for (const spec of runbook.inputs)
+    if (spec.secret) masker.add(options.inputs[spec.name], `secret input ${spec.name}`);
   masker.add(options.aws?.credentials?.secretAccessKey);
   masker.add(options.aws?.credentials?.sessionToken);
 

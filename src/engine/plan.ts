@@ -32,7 +32,8 @@ const RUN_TIME_ROOTS = new Set(['captures', 'steps', 'result']);
 
 export function planRunbook(runbook: CompiledRunbook, options: PlanOptions): PlannedStep[] {
   const masker = new Masker();
-  for (const spec of runbook.inputs) if (spec.secret) masker.add(options.inputs[spec.name]);
+  for (const spec of runbook.inputs)
+    if (spec.secret) masker.add(options.inputs[spec.name], `secret input ${spec.name}`);
   const scope: TemplateScope = {
     inputs: options.inputs,
     captures: {},
@@ -50,7 +51,8 @@ export function planRunbook(runbook: CompiledRunbook, options: PlanOptions): Pla
       return typeof raw === 'string' ? show(raw, spec.fieldSpans[key] ?? spec.span) : raw;
     };
     const password = field('password');
-    if (typeof password === 'string' && !/^<.*>$/.test(password)) masker.add(password);
+    if (typeof password === 'string' && !/^<.*>$/.test(password))
+      masker.add(password, `the password of connection ${name}`);
     return {
       host: field('host'),
       port: field('port'),

@@ -57,7 +57,7 @@ export class RunContext {
     const cached = this.settings.get(name);
     if (cached) return cached;
     const settings = renderConnection(this.runbook, name, this.scope, this.renderer);
-    this.masker.add(settings.password);
+    this.masker.add(settings.password, `the password of connection ${name}`);
     this.settings.set(name, settings);
     return settings;
   }
