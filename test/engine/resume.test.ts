@@ -90,16 +90,16 @@ describe('resumeRun', function () {
   });
 
   it('refuses a finished run, a changed outline and a changing step cut off mid-way', async function () {
-    const done = await ws.run(RUNBOOK, { env: { TOKEN: 't' } });
+    const done = await ws.run(RUNBOOK, { env: { TOKEN: 'tok2' } });
     await assert.rejects(
-      resumeRun(done.runbook, done.record.runDir, { inputs: { token: 't' } }),
+      resumeRun(done.runbook, done.record.runDir, { inputs: { token: 'tok2' } }),
       (error: unknown) => error instanceof UsageError && /has finished/.test(error.message),
     );
 
     cutJournal(done.journalPath, 'third', false);
     const changed = await ws.compile(RUNBOOK.replace('id: third', 'id: renamed'));
     await assert.rejects(
-      resumeRun(changed, done.record.runDir, { inputs: { token: 't' } }),
+      resumeRun(changed, done.record.runDir, { inputs: { token: 'tok2' } }),
       (error: unknown) => error instanceof UsageError && /no longer match/.test(error.message),
     );
 
