@@ -4,20 +4,12 @@
  * strings compare as numbers) and a non-zero exit naming the failed check.
  */
 import type { CompiledStep } from '../../runbook/types.js';
+import { ASSERT_OPERATORS } from '../../steps/assert/schema.js';
 import type { GuideContext } from '../context.js';
 import { normalize, quote, quoteText, type Word } from '../shell.js';
 import { emptyGuide, type StepTranslator } from './types.js';
 
-const OPERATORS = [
-  'equals',
-  'notEquals',
-  'oneOf',
-  'matches',
-  'contains',
-  'greaterThan',
-  'lessThan',
-  'exists',
-] as const;
+const OPERATORS = ASSERT_OPERATORS;
 type Operator = (typeof OPERATORS)[number];
 
 const RELATION: Record<Operator, string> = {
