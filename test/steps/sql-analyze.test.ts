@@ -100,8 +100,14 @@ const REFUSED: Array<[string, string]> = [
   ["SELECT 'unterminated", "'"],
   ['SELECT 1; SELECT 2', 'SELECT'],
   ['INSERT INTO sbtest1 VALUES (1, 2', ''],
-  // The grammar takes WHERE for a column name and stops where its `=` should be.
-  ['UPDATE sbtest1 SET WHERE id = 1', 'id'],
+  // The grammar takes a reserved word for a name and stops a token later; the server stops at the word.
+  ['UPDATE sbtest1 SET WHERE id = 1', 'WHERE'],
+  ['SELECT id FROM sbtest1 WHERE k = 1 AND ORDER BY id', 'ORDER'],
+  ["SELECT id FROM sbtest1 WHERE c = 'x' AND AND pad = 'y'", 'AND'],
+  ['SELECT k, FROM sbtest1', 'FROM'],
+  ['SELECT k FROM WHERE k = 1', 'WHERE'],
+  ['SELECT k FROM sbtest1 ORDER k', 'k'],
+  ['SELECT LEFT FROM sbtest1', 'FROM'],
 ];
 
 /** Column names as the analyzer claims them, or undefined for rows of `any`. */
@@ -136,15 +142,24 @@ describe('SQL analyzer (real MariaDB)', function () {
     await db?.stop();
   });
 
-  /** True when the server's parser refuses the statement (error 1064); PREPARE does not run it. */
-  async function serverRefuses(query: string): Promise<boolean> {
+  /**
+   * The text the server's parser refuses the statement near (error 1064), undefined when it parses; PREPARE
+   * does not run it.
+   */
+  async function serverRefusal(query: string): Promise<string | undefined> {
     try {
       await conn.query('PREPARE checked FROM ?', [query]);
       await conn.query('DEALLOCATE PREPARE checked');
-      return false;
+      return undefined;
     } catch (error) {
-      return (error as { errno?: number }).errno === 1064;
+      const { errno, message } = error as { errno?: number; message: string };
+      if (errno !== 1064) return undefined;
+      return /near '([\s\S]*)' at line \d+$/.exec(message)?.[1] ?? '';
     }
+  }
+
+  async function serverRefuses(query: string): Promise<boolean> {
+    return (await serverRefusal(query)) !== undefined;
   }
 
   it('names the columns as mysql2 gets them', async () => {
@@ -226,10 +241,16 @@ describe('SQL analyzer (real MariaDB)', function () {
 
   it('refuses what the server refuses, at the offending word', async () => {
     for (const [query, word] of REFUSED) {
-      assert.equal(await serverRefuses(query), true, `MariaDB refuses ${query}`);
+      const near = await serverRefusal(query);
+      assert.notEqual(near, undefined, `MariaDB refuses ${query}`);
       const { syntax } = analyzeSql(query);
       assert.ok(syntax, `the analyzer refuses ${query}`);
       assert.equal(query.slice(syntax.offset, syntax.offset + syntax.length), word, query);
+      // Where the server stops: its message quotes the statement from there (cut after 80 characters).
+      assert.ok(
+        query.slice(syntax.offset).trimEnd().startsWith(near!.slice(0, 80)),
+        `${query}: the server stops near ${JSON.stringify(near)}, the analyzer at ${syntax.offset}`,
+      );
     }
   });
 

@@ -273,6 +273,11 @@ interface Location {
   start: { offset: number };
   end: { offset: number };
 }
+/** What the grammar wanted where it stopped: `{type: 'literal', text: '('}`, `{type: 'class'}`, ... */
+interface Expectation {
+  type: string;
+  text?: string;
+}
 interface ParserInstance {
   astify(sql: string, options: { database: string; parseOptions: { includeLocations: boolean } }): unknown;
 }
@@ -301,16 +306,49 @@ function parse(query: string, tokens: SqlToken[]): { ast: AstNode } | { syntax: 
       const ast = parser(build).astify(query, { database, parseOptions: { includeLocations: true } });
       return { ast: (Array.isArray(ast) ? ast[0] : ast) as AstNode };
     } catch (error) {
-      const location = (error as { location?: Location }).location;
+      const { location, expected } = error as { location?: Location; expected?: Expectation[] };
       // The grammar may stop inside a word (at the M of `FORM`): point at the whole token.
       const at = location?.start.offset ?? 0;
       const token = tokens.find((t) => t.start <= at && at < t.end);
-      problem ??= token
-        ? nearProblem(query, token.start, token.end - token.start)
-        : nearProblem(query, at, 0);
+      const misread = misreadKeyword(tokens, token?.start ?? at, expected);
+      problem ??= misread
+        ? nearProblem(query, misread.start, misread.end - misread.start)
+        : token
+          ? nearProblem(query, token.start, token.end - token.start)
+          : nearProblem(query, at, 0);
     }
   }
   return { syntax: problem! };
+}
+
+/**
+ * Reserved words that cannot begin an expression or stand for a name. The grammar reads one where an
+ * expression or a name should be as a name (it then wants `.`, `(` or `=` after it) and stops a token later,
+ * while MariaDB refuses the word itself: `... AND ORDER BY a` is refused "near 'ORDER BY a'".
+ */
+const NOT_A_NAME = new Set([
+  'AND', 'AS', 'ASC', 'BETWEEN', 'BY', 'CROSS', 'DESC', 'DISTINCT', 'ELSE', 'EXCEPT', 'FOR', 'FROM', 'GROUP',
+  'HAVING', 'IN', 'INNER', 'INTERSECT', 'INTO', 'IS', 'JOIN', 'LIKE', 'LIMIT', 'NATURAL', 'ON', 'OR', 'ORDER',
+  'OUTER', 'SELECT', 'SET', 'STRAIGHT_JOIN', 'THEN', 'TO', 'UNION', 'USING', 'WHEN', 'WHERE', 'XOR',
+]); // prettier-ignore
+
+/** What the grammar wants after a name: a qualifier, a call, an assignment (comments and spaces aside). */
+const NAME_TAIL = new Set(['.', '(', '=', ':=', '/*', '--', '#']);
+
+/**
+ * The reserved word just before where the grammar stopped, when the grammar took it for a name (it wanted
+ * only what may follow a name): MariaDB stops at that word.
+ */
+function misreadKeyword(
+  tokens: SqlToken[],
+  stop: number,
+  expected: Expectation[] | undefined,
+): SqlToken | undefined {
+  if (!expected || expected.length === 0) return undefined;
+  if (!expected.every((e) => e.type === 'class' || (e.type === 'literal' && NAME_TAIL.has(e.text ?? ''))))
+    return undefined;
+  const previous = tokens.filter((t) => t.end <= stop).at(-1);
+  return previous?.kind === 'word' && NOT_A_NAME.has(previous.value) ? previous : undefined;
 }
 
 /** `SQL syntax error near "..."`, quoting the text from `offset` as MariaDB does, or at the end. */
