@@ -5,10 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { compileRunbook, formatDiagnostic } from '../../src/runbook/index.js';
+import type { CompiledStep } from '../../src/runbook/types.js';
 import type { StaticProblem, ValueType } from '../../src/runbook/value-type.js';
+import { operationModel } from '../../src/steps/aws/model.js';
+import { checkAwsBody } from '../../src/steps/aws/params-check.js';
 import { valueOffsets } from '../../src/runbook/string-offsets.js';
 import { stepStatics } from '../../src/steps/statics.js';
-import type { StepStatics } from '../../src/steps/static-types.js';
+import type { StaticContext, StepStatics } from '../../src/steps/static-types.js';
 import { memoryFiles, where } from './fixtures.js';
 
 type Name = keyof typeof stepStatics;
@@ -234,5 +237,43 @@ describe('typed checks: typeOf', () => {
       '{{env.HOME}}': { kind: 'string' },
       '{{steps.q.result.raw.x}}': undefined,
     });
+  });
+});
+
+describe('typed checks: aws params in a whole runbook', () => {
+  const createInstance = (engine: string) =>
+    `  - id: add-instance\n    type: aws\n    operation: CreateDBInstance\n    params:\n` +
+    `      DBInstanceIdentifier: lab-instance\n      DBInstanceClass: db.r5.large\n      Engine: ${engine}\n` +
+    `      DBClusterIdentifier: "{{inputs.clusterName}}"\n`;
+
+  it('warns about the retired engine name aurora at the value, and the runbook still compiles', () => {
+    const { runbook, diagnostics } = compile(createInstance('aurora'));
+    assert.ok(runbook, 'a warning does not block compile');
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.severity} ${d.code} ${where(d)} ${d.hint}`),
+      [
+        'warning retired-value 14:15 Use aurora-mysql (see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).',
+      ],
+    );
+    assert.deepEqual(compile(createInstance('aurora-mysql')).diagnostics, []);
+  });
+
+  it('refuses an operation whose model is missing at the operation, without a crash', () => {
+    const lacking = {
+      ...stepStatics.aws,
+      check: (step: CompiledStep, ctx: StaticContext) =>
+        checkAwsBody(step.fields, '', ctx, (service, operation) =>
+          operation === 'CreateDBInstance' ? undefined : operationModel(service, operation),
+        ),
+    };
+    const steps = createInstance('aurora-mysql');
+    const { runbook, diagnostics } = withStatics({ aws: lacking }, () => compile(steps));
+    assert.equal(runbook, undefined);
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.severity} ${d.code} ${where(d)} ${d.message}`),
+      [
+        'error missing-aws-model 10:16 labrun has no model of rds CreateDBInstance: its params cannot be checked',
+      ],
+    );
   });
 });

@@ -10,7 +10,7 @@ import { isTemplate } from '../../runbook/template.js';
 import type { StaticProblem, ValueType } from '../../runbook/value-type.js';
 import type { StaticContext } from '../static-types.js';
 import { RDS_MEMBER_VALUES, type KnownValues } from './curated.js';
-import { operationModel, type AwsService } from './model.js';
+import { operationModel, type AwsService, type OperationModel } from './model.js';
 import { CLOUDFORMATION_OPERATIONS, RDS_OPERATIONS } from './operations.generated.js';
 import { describeType, isRecord, matchMember } from './value-kinds.js';
 
@@ -34,15 +34,19 @@ export function awsBody(fields: Record<string, unknown>): AwsBody | undefined {
   return { service, operation };
 }
 
-/** Problems in the aws body `fields`, found at `base` inside the step mapping. */
+/**
+ * Problems in the aws body `fields`, found at `base` inside the step mapping. `modelOf` looks up the
+ * operation's model (the generated models; a test passes a table that lacks one).
+ */
 export function checkAwsBody(
   fields: Record<string, unknown>,
   base: string,
   ctx: StaticContext,
+  modelOf: (service: AwsService, operation: string) => OperationModel | undefined = operationModel,
 ): StaticProblem[] {
   const body = awsBody(fields);
   if (!body) return [];
-  const model = operationModel(body.service, body.operation);
+  const model = modelOf(body.service, body.operation);
   if (!model) {
     return [
       {
@@ -56,7 +60,8 @@ export function checkAwsBody(
   const params = fields.params;
   const checker = new ParamsChecker(body, ctx);
   if (params === undefined) {
-    checker.missing(model.input, base, 'key', body.operation, {});
+    // No params at all: the operation is what asks for the members, so point at it.
+    checker.missing(model.input, joinPointer(base, 'operation'), 'value', body.operation, {});
   } else if (isRecord(params)) {
     checker.value(params, model.input, joinPointer(base, 'params'), body.operation, '');
   }
@@ -109,6 +114,7 @@ class ParamsChecker {
           name === '' ? 'key' : 'value',
           name === '' ? this.body.operation : where,
           value,
+          name === '' ? 'params' : where,
         );
         return;
       case 'list':
@@ -144,13 +150,17 @@ class ParamsChecker {
     this.wrongType(value, type, pointer, where);
   }
 
-  /** Required members of `type` absent from `value`, reported at `pointer`. */
+  /**
+   * Required members of `type` absent from `value`, reported at `pointer`; `into` names what they go in
+   * ("params", "Tags[0]"), absent when there is no params yet.
+   */
   missing(
     type: ValueType & { kind: 'structure' },
     pointer: string,
     at: 'key' | 'value',
     where: string,
     value: Record<string, unknown>,
+    into?: string,
   ): void {
     const absent = (type.required ?? []).filter((member) => !Object.hasOwn(value, member));
     if (absent.length === 0) return;
@@ -160,7 +170,7 @@ class ParamsChecker {
       at,
       code: 'missing-aws-member',
       message: `${where} requires ${names}`,
-      hint: `Add ${names} to ${pointer.endsWith('params') || pointer === '' || pointer === '/probe' ? 'params' : where}.`,
+      hint: into === undefined ? `Add params with ${names}.` : `Add ${names} to ${into}.`,
     });
   }
 

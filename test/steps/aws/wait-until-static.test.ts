@@ -55,7 +55,7 @@ success: [available]
         `probe: { type: aws, operation: DescribeDBClusterBacktracks }\nvalue: "{{result.x}}"\nsuccess: [a]\n`,
       ),
       [
-        'error missing-aws-member /probe (key): DescribeDBClusterBacktracks requires DBClusterIdentifier | Add DBClusterIdentifier to params.',
+        'error missing-aws-member /probe/operation: DescribeDBClusterBacktracks requires DBClusterIdentifier | Add params with DBClusterIdentifier.',
       ],
     );
   });
