@@ -151,8 +151,9 @@ class ParamsChecker {
   }
 
   /**
-   * Required members of `type` absent from `value`, reported at `pointer`; `into` names what they go in
-   * ("params", "Tags[0]"), absent when there is no params yet.
+   * Required members of `type` absent from `value`, reported together at `pointer`, and those given an empty
+   * value (null, which is not sent: the run refuses it too), each at its key. `into` names what the members
+   * go in ("params", "Tags[0]"), absent when there is no params yet.
    */
   missing(
     type: ValueType & { kind: 'structure' },
@@ -162,7 +163,17 @@ class ParamsChecker {
     value: Record<string, unknown>,
     into?: string,
   ): void {
-    const absent = (type.required ?? []).filter((member) => !Object.hasOwn(value, member));
+    const required = type.required ?? [];
+    for (const member of required.filter((m) => Object.hasOwn(value, m) && value[m] === null)) {
+      this.problems.push({
+        pointer: joinPointer(pointer, member),
+        at: 'key',
+        code: 'missing-aws-member',
+        message: `${where} requires ${member}, which has no value`,
+        hint: `Give ${member} a value.`,
+      });
+    }
+    const absent = required.filter((member) => value[member] === undefined);
     if (absent.length === 0) return;
     const names = absent.join(', ');
     this.problems.push({

@@ -56,6 +56,20 @@ params:
     ]);
   });
 
+  it('counts a required member with an empty value as missing, as the run does', () => {
+    assert.deepEqual(
+      check(`operation: BacktrackDBCluster\nparams:\n  DBClusterIdentifier: c1\n  BacktrackTo:\n`),
+      [
+        'error missing-aws-member /params/BacktrackTo (key): BacktrackDBCluster requires BacktrackTo, which has no value | Give BacktrackTo a value.',
+      ],
+    );
+    assert.deepEqual(check(`operation: BacktrackDBCluster\nparams:\n  DBClusterIdentifier: ~\n`), [
+      'error missing-aws-member /params/DBClusterIdentifier (key): BacktrackDBCluster requires DBClusterIdentifier, which has no value | Give DBClusterIdentifier a value.',
+      'error missing-aws-member /params (key): BacktrackDBCluster requires BacktrackTo | Add BacktrackTo to params.',
+    ]);
+    assert.deepEqual(check(`operation: DescribeDBClusters\nparams:\n  DBClusterIdentifier:\n`), []);
+  });
+
   it('refuses literals of the wrong type', () => {
     assert.deepEqual(
       check(`operation: RestoreDBClusterToPointInTime
