@@ -108,6 +108,8 @@ const REFUSED: Array<[string, string]> = [
   ['SELECT k FROM WHERE k = 1', 'WHERE'],
   ['SELECT k FROM sbtest1 ORDER k', 'k'],
   ['SELECT LEFT FROM sbtest1', 'FROM'],
+  // The library says this one without a position.
+  ['SELECT k AS FROM sbtest1', 'FROM'],
 ];
 
 /** Column names as the analyzer claims them, or undefined for rows of `any`. */

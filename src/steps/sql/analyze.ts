@@ -306,9 +306,13 @@ function parse(query: string, tokens: SqlToken[]): { ast: AstNode } | { syntax: 
       const ast = parser(build).astify(query, { database, parseOptions: { includeLocations: true } });
       return { ast: (Array.isArray(ast) ? ast[0] : ast) as AstNode };
     } catch (error) {
-      const { location, expected } = error as { location?: Location; expected?: Expectation[] };
+      const { location, expected, message } = error as {
+        location?: Location;
+        expected?: Expectation[];
+        message?: string;
+      };
       // The grammar may stop inside a word (at the M of `FORM`): point at the whole token.
-      const at = location?.start.offset ?? 0;
+      const at = location?.start.offset ?? reservedAlias(tokens, message)?.start ?? 0;
       const token = tokens.find((t) => t.start <= at && at < t.end);
       const misread = misreadKeyword(tokens, token?.start ?? at, expected);
       problem ??= misread
@@ -349,6 +353,18 @@ function misreadKeyword(
     return undefined;
   const previous = tokens.filter((t) => t.end <= stop).at(-1);
   return previous?.kind === 'word' && NOT_A_NAME.has(previous.value) ? previous : undefined;
+}
+
+/**
+ * The reserved word given as an alias (`SELECT a AS FROM t`): the library reports it without a position, in
+ * its message; MariaDB stops at the word.
+ */
+function reservedAlias(tokens: SqlToken[], message: string | undefined): SqlToken | undefined {
+  const word = /"([^"]+)" is a reserved word/.exec(message ?? '')?.[1]?.toUpperCase();
+  if (word === undefined) return undefined;
+  return tokens.find(
+    (t, i) => i > 0 && tokens[i - 1]!.value === 'AS' && t.kind === 'word' && t.value === word,
+  );
 }
 
 /** `SQL syntax error near "..."`, quoting the text from `offset` as MariaDB does, or at the end. */
