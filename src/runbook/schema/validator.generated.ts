@@ -321,13 +321,14 @@ const schema31 = {
         },
         options: {
           type: 'object',
-          description: 'sysbench options without the leading --, e.g. threads, tables, table-size, time.',
+          description:
+            'sysbench options without the leading --, e.g. threads, tables, table-size, time (- and _ are alike).',
           propertyNames: {
-            pattern: '^[a-z][a-z0-9-]*$',
-            not: { pattern: '^(mysql-|pgsql-|db-driver$)' },
+            pattern: '^[a-z][a-z0-9_-]*$',
+            not: { pattern: '^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$' },
             'x-message': {
               not: 'sysbench option "{key}" cannot be set here: the connection supplies the database options',
-              pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits and -)',
+              pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits, - and _)',
             },
           },
           additionalProperties: { type: ['string', 'number', 'boolean'] },
@@ -749,7 +750,7 @@ const schema50 = {
 };
 const func2 = Object.prototype.hasOwnProperty;
 const pattern6 = new RegExp('^[A-Z][A-Za-z0-9]*$', 'u');
-const pattern10 = new RegExp('^[a-z][a-z0-9-]*$', 'u');
+const pattern19 = new RegExp('^[a-z][a-z0-9-]*$', 'u');
 const pattern11 = new RegExp('^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$', 'u');
 const schema39 = {
   type: 'object',
@@ -1007,13 +1008,14 @@ const schema41 = {
     },
     options: {
       type: 'object',
-      description: 'sysbench options without the leading --, e.g. threads, tables, table-size, time.',
+      description:
+        'sysbench options without the leading --, e.g. threads, tables, table-size, time (- and _ are alike).',
       propertyNames: {
-        pattern: '^[a-z][a-z0-9-]*$',
-        not: { pattern: '^(mysql-|pgsql-|db-driver$)' },
+        pattern: '^[a-z][a-z0-9_-]*$',
+        not: { pattern: '^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$' },
         'x-message': {
           not: 'sysbench option "{key}" cannot be set here: the connection supplies the database options',
-          pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits and -)',
+          pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits, - and _)',
         },
       },
       additionalProperties: { type: ['string', 'number', 'boolean'] },
@@ -1022,7 +1024,8 @@ const schema41 = {
   required: ['connection', 'workload', 'command'],
   additionalProperties: false,
 };
-const pattern9 = new RegExp('^(mysql-|pgsql-|db-driver$)', 'u');
+const pattern9 = new RegExp('^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$', 'u');
+const pattern10 = new RegExp('^[a-z][a-z0-9_-]*$', 'u');
 function validate26(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -1258,9 +1261,9 @@ function validate26(
                 instancePath: instancePath + '/options',
                 schemaPath: '#/properties/options/propertyNames/pattern',
                 keyword: 'pattern',
-                params: { pattern: '^[a-z][a-z0-9-]*$' },
-                message: 'must match pattern "' + '^[a-z][a-z0-9-]*$' + '"',
-                schema: '^[a-z][a-z0-9-]*$',
+                params: { pattern: '^[a-z][a-z0-9_-]*$' },
+                message: 'must match pattern "' + '^[a-z][a-z0-9_-]*$' + '"',
+                schema: '^[a-z][a-z0-9_-]*$',
                 parentSchema: schema41.properties.options.propertyNames,
                 data: key1,
                 propertyName: key1,
@@ -4105,7 +4108,7 @@ function validate23(
     if (data.id !== undefined) {
       let data15 = data.id;
       if (typeof data15 === 'string') {
-        if (!pattern10.test(data15)) {
+        if (!pattern19.test(data15)) {
           const err48 = {
             instancePath: instancePath + '/id',
             schemaPath: '#/$defs/stepId/pattern',
@@ -5408,7 +5411,7 @@ function validate37(
     if (data.name !== undefined) {
       let data0 = data.name;
       if (typeof data0 === 'string') {
-        if (!pattern10.test(data0)) {
+        if (!pattern19.test(data0)) {
           const err5 = {
             instancePath: instancePath + '/name',
             schemaPath: '#/properties/name/pattern',

@@ -15,6 +15,7 @@ import type {
   StepContext,
   StepType,
 } from '../types.js';
+import { isConnectionOption } from './options.js';
 
 export interface SysbenchPrepareSummary {
   tables: number;
@@ -98,7 +99,7 @@ async function runSysbench(ctx: StepContext, commandOverride?: string): Promise<
     });
   }
   for (const name of Object.keys(options)) {
-    if (name.startsWith('mysql-')) {
+    if (isConnectionOption(name)) {
       throw new StepError(`option ${name} is set from the connection, not in options`, {
         code: 'InvalidOptions',
         kind: 'process',

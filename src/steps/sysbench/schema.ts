@@ -27,13 +27,15 @@ export const schema = {
     },
     options: {
       type: 'object',
-      description: 'sysbench options without the leading --, e.g. threads, tables, table-size, time.',
+      description:
+        'sysbench options without the leading --, e.g. threads, tables, table-size, time (- and _ are alike).',
       propertyNames: {
-        pattern: '^[a-z][a-z0-9-]*$',
-        not: { pattern: '^(mysql-|pgsql-|db-driver$)' },
+        pattern: '^[a-z][a-z0-9_-]*$',
+        // The options buildArgv sets from the connection (CONNECTION_OPTIONS in ./options.ts).
+        not: { pattern: '^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$' },
         'x-message': {
           not: 'sysbench option "{key}" cannot be set here: the connection supplies the database options',
-          pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits and -)',
+          pattern: 'sysbench option "{key}" is not an option name (lowercase letters, digits, - and _)',
         },
       },
       additionalProperties: {
@@ -47,7 +49,10 @@ export const schema = {
 export const docs =
   'Runs the real sysbench binary (with an argument vector, never a shell) against a named connection. ' +
   '`workload` is a built-in workload such as `oltp_write_only`, `command` is `prepare`, `run` or `cleanup`, ' +
-  'and `options` maps sysbench option names to values (`threads`, `tables`, `table-size`, `time`, ...); the ' +
-  '`mysql-*` options come from the connection and cannot be set. The result holds the parsed summary: for ' +
-  'prepare `tables` and `rowsInserted`, for run `transactions`, `tps`, `queries`, `qps`, latency ' +
-  '`min/avg/max/p95`, `errors` and `reconnects`, plus `exitCode`.';
+  'and `options` maps sysbench option names (`-` and `_` alike) to values (`threads`, `tables`, ' +
+  '`table-size`, `time`, ...), checked against the options sysbench lists for the workload; `mysql-host`, ' +
+  '`mysql-port`, `mysql-socket`, `mysql-user`, `mysql-password`, `mysql-db` and `db-driver` come from the ' +
+  'connection and cannot be set. The result holds the parsed summary: for prepare `tables` and ' +
+  '`rowsInserted`; for run `transactions`, `tps`, `queries`, `qps`, `reads`, `writes`, `other`, `errors`, ' +
+  '`reconnects`, `totalTimeSeconds`, `events` and `latency` (`min`, `avg`, `max`, `p95`, `sum`, in ' +
+  'milliseconds); and `exitCode` for every command.';
