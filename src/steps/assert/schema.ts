@@ -45,4 +45,5 @@ export const docs =
   'Checks values. `that` is a list of assertions, each with `actual` (a template or literal), exactly one ' +
   'operator — `equals`, `notEquals`, `oneOf` (a list), `matches` (a regular expression), `contains`, ' +
   '`greaterThan`, `lessThan` or `exists` (true/false) — and an optional `message`. Numbers and numeric ' +
-  'strings compare as numbers. Every assertion is evaluated; a failure shows both sides and the message.';
+  'strings compare as numbers; `greaterThan` and `lessThan` order numbers and ISO-8601 instants. Every ' +
+  'assertion is evaluated; a failure shows both sides and the message.';
