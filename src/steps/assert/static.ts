@@ -11,7 +11,7 @@ import { joinPointer } from '../../runbook/pointer.js';
 import { isTemplate } from '../../runbook/template.js';
 import type { StaticProblem, ValueType } from '../../runbook/value-type.js';
 import { isInstant } from '../aws/params-check.js';
-import { describeType, isRecord } from '../aws/value-kinds.js';
+import { isRecord } from '../aws/value-kinds.js';
 import type { StaticContext, StepStatics } from '../static-types.js';
 import { ASSERT_OPERATORS } from './schema.js';
 
@@ -61,6 +61,29 @@ function typeOfValue(value: unknown, ctx: StaticContext): ValueType | undefined 
   return undefined;
 }
 
+/** "a whole number", "a list", … for messages. */
+function kindOf(type: ValueType): string {
+  switch (type.kind) {
+    case 'string':
+      return type.enum ? 'a field with known values' : 'a string';
+    case 'integer':
+      return 'a whole number';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'timestamp':
+      return 'a timestamp';
+    case 'list':
+      return 'a list';
+    case 'structure':
+    case 'map':
+      return 'a mapping';
+    case 'any':
+      return 'any value';
+  }
+}
+
 const isNumberType = (type: ValueType | undefined): boolean =>
   type?.kind === 'integer' || type?.kind === 'number';
 const isStructured = (type: ValueType | undefined): boolean =>
@@ -90,7 +113,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
       if (isTemplate(expected)) {
         const type = ctx.typeOf(expected);
         if (type && (type.kind === 'boolean' || isStructured(type)))
-          problems.push(problem(at, `${operator} needs a number, but ${expected} is ${describeType(type)}`));
+          problems.push(problem(at, `${operator} needs a number, but ${expected} is ${kindOf(type)}`));
       } else if (!orderable(expected)) {
         problems.push(
           problem(
@@ -111,7 +134,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
         problems.push(
           problem(
             at,
-            `${actualText} is ${describeType(actualType!)}: it cannot be ordered against the instant ${JSON.stringify(expected)}`,
+            `${actualText} is ${kindOf(actualType!)}: it cannot be ordered against the instant ${JSON.stringify(expected)}`,
             `Compare with a number.`,
           ),
         );
@@ -120,7 +143,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
         problems.push(
           problem(
             joinPointer(base, 'actual'),
-            `${operator} orders numbers and instants, but ${actualText} is ${describeType(actualType)}`,
+            `${operator} orders numbers and instants, but ${actualText} is ${kindOf(actualType)}`,
             actualType.kind === 'list' && isTemplate(check.actual)
               ? `Compare its length: ${check.actual.replace(/\s*\}\}\s*$/, '.length}}')}.`
               : undefined,
@@ -202,13 +225,13 @@ function neverEqual(
     if (!clash) return [];
     return [
       {
-        text: `${actualText} is ${describeType(actualType)} and ${expected} is ${describeType(type)}: they are never equal, ${outcome}`,
+        text: `${actualText} is ${kindOf(actualType)} and ${expected} is ${kindOf(type)}: they are never equal, ${outcome}`,
       },
     ];
   }
   const never = (hint?: string) => [
     {
-      text: `${actualText} is ${describeType(actualType)}: it never equals ${shown}, ${outcome}`,
+      text: `${actualText} is ${kindOf(actualType)}: it never equals ${shown}, ${outcome}`,
       ...(hint ? { hint } : {}),
     },
   ];
