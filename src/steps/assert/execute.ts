@@ -5,17 +5,11 @@
  */
 import { StepError, type AssertionResult } from '../../engine/errors.js';
 import type { PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
+import { NUMERIC_TEXT } from './numeric.js';
+import { ASSERT_OPERATORS } from './schema.js';
 
-export const OPERATORS = [
-  'equals',
-  'notEquals',
-  'oneOf',
-  'matches',
-  'contains',
-  'greaterThan',
-  'lessThan',
-  'exists',
-] as const;
+/** The operators, as the schema lists them. */
+export const OPERATORS = ASSERT_OPERATORS;
 export type AssertOperator = (typeof OPERATORS)[number];
 
 export const assertStep = {
@@ -162,12 +156,10 @@ export function evaluate(
   }
 }
 
-const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
-
 function numeric(value: unknown): string | number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'string' && NUMERIC.test(value)) return value.trim();
+  if (typeof value === 'string' && NUMERIC_TEXT.test(value)) return value.trim();
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import type { StaticProblem, ValueType } from '../../runbook/value-type.js';
 import { isInstant } from '../aws/params-check.js';
 import { isRecord } from '../aws/value-kinds.js';
 import type { StaticContext, StepStatics } from '../static-types.js';
+import { NUMERIC_TEXT } from './numeric.js';
 import { ASSERT_OPERATORS } from './schema.js';
 
 type Operator = (typeof ASSERT_OPERATORS)[number];
@@ -47,8 +48,6 @@ export const assertStatics: StepStatics = {
   },
   resultType: () => ASSERT_RESULT_TYPE,
 };
-
-const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 /** The static type of a value written in the runbook: a template's known type, or a literal's kind. */
 function typeOfValue(value: unknown, ctx: StaticContext): ValueType | undefined {
@@ -119,7 +118,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
           problem(
             at,
             `${operator} needs a number (or an ISO-8601 instant), not ${JSON.stringify(expected)}`,
-            typeof expected === 'string' && NUMERIC.test(expected.replace(/[_,]/g, ''))
+            typeof expected === 'string' && NUMERIC_TEXT.test(expected.replace(/[_,]/g, ''))
               ? `Write the number without separators: ${expected.replace(/[_,]/g, '')}.`
               : `Write a number, e.g. ${operator}: 0.`,
           ),
@@ -128,7 +127,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
       if (
         isNumberType(actualType) &&
         typeof expected === 'string' &&
-        !NUMERIC.test(expected) &&
+        !NUMERIC_TEXT.test(expected) &&
         isInstant(expected)
       ) {
         problems.push(
@@ -198,7 +197,7 @@ function checkAssertion(check: Record<string, unknown>, index: number, ctx: Stat
 /** A literal `greaterThan`/`lessThan` orders at run time: a number, a numeric string or an instant. */
 function orderable(value: unknown): boolean {
   if (typeof value === 'number') return Number.isFinite(value);
-  return typeof value === 'string' && (NUMERIC.test(value) || isInstant(value));
+  return typeof value === 'string' && (NUMERIC_TEXT.test(value) || isInstant(value));
 }
 
 /**
@@ -237,7 +236,7 @@ function neverEqual(
   ];
   if (isNumberType(actualType)) {
     if (typeof expected === 'number') return [];
-    if (typeof expected === 'string' && NUMERIC.test(expected)) return [];
+    if (typeof expected === 'string' && NUMERIC_TEXT.test(expected)) return [];
     return never(
       typeof expected === 'boolean' ? 'Compare with a number, e.g. 1 or 0.' : 'Compare with a number.',
     );
