@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parsePrepare, parseRun } from '../../src/steps/sysbench/execute.js';
+import { SYSBENCH_RESULT_TYPES } from '../../src/steps/sysbench/static.js';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
@@ -49,7 +50,7 @@ steps:
     connection: db
     workload: oltp_write_only
     command: run
-    options: { threads: 1, tables: 1, table-size: "{{inputs.tableSize}}", time: 1 }
+    options: { threads: 1, tables: 1, table_size: "{{inputs.tableSize}}", time: 1, mysql-ignore-errors: all }
   - id: prepare-again
     type: sysbench
     connection: db
@@ -90,6 +91,13 @@ finally:
     assert.ok(run.latency.avg > 0 && run.latency.max >= run.latency.min);
     assert.equal(run.errors, 0);
     assert.equal(run.exitCode, 0);
+    // The workload's own spelling and the mysql driver options the connection does not set reach sysbench.
+    const loadArgv = (load!.rendered as { argv: string[] }).argv;
+    assert.ok(loadArgv.includes('--table_size=1000') && loadArgv.includes('--mysql-ignore-errors=all'));
+    // The result has exactly the members its static type declares.
+    const declared = SYSBENCH_RESULT_TYPES.run;
+    assert.ok(declared.kind === 'structure');
+    assert.deepEqual(Object.keys(run).sort(), Object.keys(declared.members).sort());
 
     assert.equal(again!.status, 'failed');
     assert.equal(again!.error!.code, 'SysbenchFailed');
