@@ -73,6 +73,8 @@ export function checkOptions(fields: Record<string, unknown>, ctx: StaticContext
       problems.push(unknownOption(name, workload, known, pointer));
       continue;
     }
+    // A value that is not a scalar is the schema's to report.
+    if (value === null || typeof value === 'object') continue;
     const problem = checkValue(name, option, value, ctx);
     if (problem) problems.push({ pointer, code: 'invalid-sysbench-value', ...problem });
   }
