@@ -16,8 +16,8 @@ const cases = readdirSync(join(repoRoot, directory))
   .sort();
 
 describe('invalid runbooks (golden diagnostics)', () => {
-  it('has at least 114 cases', () => {
-    assert.ok(cases.length >= 114, `only ${cases.length} invalid fixtures`);
+  it('has at least 126 cases', () => {
+    assert.ok(cases.length >= 126, `only ${cases.length} invalid fixtures`);
   });
 
   for (const name of cases) {
