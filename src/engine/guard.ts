@@ -6,17 +6,11 @@
  * runbook's `disposable`. Otherwise the step fails before anything is called. The static half, for targets
  * known before the run, is src/runbook/destructive.ts.
  */
-import {
-  CREATING_AWS_OPERATIONS,
-  DESTRUCTIVE_AWS_OPERATIONS,
-  DESTRUCTIVE_SYSBENCH_COMMANDS,
-  destructiveSqlVerb,
-  guardedBodies,
-  GUARD_HINT,
-  type ResourceKind,
-} from '../runbook/destructive.js';
+import { GUARD_HINT } from '../runbook/destructive.js';
 import { renderTemplate } from '../runbook/index.js';
 import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
+import type { ResourceKind } from '../steps/static-types.js';
+import { creationsOf as createdBy, destructionsOf } from '../steps/statics.js';
 import { StepError, UsageError } from './errors.js';
 import type { ResourceRef } from './events.js';
 import { fieldAt, Renderer, spanAt, type TemplateScope } from './render.js';
@@ -39,55 +33,37 @@ export class DestructiveGuard {
    * What a step creates (resources.ts, creationsOf) is passed to `record` once it has passed.
    */
   check(step: CompiledStep, scope: TemplateScope): StepError | undefined {
-    for (const { base, type, body } of guardedBodies(step)) {
-      const render = (key: string): unknown => {
-        const pointer = `${base}/${key}`;
-        const value = fieldAt(step, pointer);
-        if (value === undefined) return undefined;
-        try {
-          return this.renderer.deep(step, value, pointer, scope);
-        } catch {
-          // The executor renders it too and reports the template error in its own words.
-          return undefined;
-        }
-      };
-      if (type === 'sql' || type === 'sysbench') {
-        const name = String(body.connection);
+    const render = (pointer: string): unknown => {
+      const value = fieldAt(step, pointer);
+      if (value === undefined) return undefined;
+      try {
+        return this.renderer.deep(step, value, pointer, scope);
+      } catch {
+        // The executor renders it too and reports the template error in its own words.
+        return undefined;
+      }
+    };
+    for (const destruction of destructionsOf(step, render)) {
+      if (destruction.on === 'connection') {
+        const name = destruction.connection;
         if (this.runbook.connections[name]?.disposable !== false) continue;
-        let what: string | undefined;
-        if (type === 'sql') {
-          const query = render('query');
-          what = typeof query === 'string' ? destructiveSqlVerb(query) : undefined;
-        } else {
-          const command = render('command');
-          what =
-            typeof command === 'string' && DESTRUCTIVE_SYSBENCH_COMMANDS.has(command)
-              ? `sysbench ${command}`
-              : undefined;
-        }
-        if (what === undefined) continue;
-        const pointer = `${base}/${type === 'sql' ? 'query' : 'command'}`;
         return new StepError(
-          `refused to run ${what} on connection "${name}", which is not disposable; nothing was run`,
-          { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, pointer), hint: GUARD_HINT },
+          `refused to run ${destruction.what} on connection "${name}", which is not disposable; nothing was run`,
+          { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, destruction.pointer), hint: GUARD_HINT },
         );
       }
-      if (body.service !== undefined && body.service !== 'rds') continue;
-      const operation = String(body.operation);
-      const destructive = DESTRUCTIVE_AWS_OPERATIONS[operation];
-      if (!destructive) continue;
-      const id = render(`params/${destructive.param}`);
-      if (typeof id !== 'string' || id === '') continue;
-      if (this.created[destructive.kind].has(id) || this.declared(destructive.kind, scope).has(id)) continue;
+      const { on: kind, operation, id } = destruction;
+      if (id === '') continue;
+      if (this.created[kind].has(id) || this.declared(kind, scope).has(id)) continue;
       return new StepError(
-        `refused to call ${operation} on ${destructive.kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
+        `refused to call ${operation} on ${kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
         {
           code: REFUSED_CODE,
           kind: 'guard',
-          span: spanAt(step, `${base}/params/${destructive.param}`),
-          hint: this.taken.has(`${destructive.kind}:${id}`)
+          span: spanAt(step, destruction.pointer),
+          hint: this.taken.has(`${kind}:${id}`)
             ? `it existed before this run (creating it failed): it may be another run's, so leave it alone; give this run its own identifiers (e.g. --set cloneSuffix=...)`
-            : `list it under \`disposable: {${destructive.kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
+            : `list it under \`disposable: {${kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
         },
       );
     }
@@ -148,9 +124,8 @@ export function preflightGuard(
       return new UsageError(`step ${step.id}: ${refusal.message}`, refusal.hint, [diagnostic]);
     }
     const creates = creationsOf(step, renderer, scope);
-    const operation =
-      step.type === 'aws' ? CREATING_AWS_OPERATIONS[String(step.fields.operation)] : undefined;
-    if (operation && creates.length === 0) return undefined;
+    // A create whose identifier is known only at run time: what follows might name it.
+    if (creates.length < createdBy(step, { nested: false }).length) return undefined;
     guard.record(creates);
   }
   return undefined;

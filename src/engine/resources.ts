@@ -1,12 +1,12 @@
 /**
- * The clusters and instances a run creates. Every step that passes with a creating RDS operation
- * (CreateDBCluster, RestoreDBClusterToPointInTime, CreateDBInstance, ...) adds its target; after `finally`,
+ * The clusters and instances a run creates. Every step that passes and whose type says it creates one (the
+ * `creates` facet: CreateDBCluster, RestoreDBClusterToPointInTime, CreateDBInstance, ...) adds its target; after `finally`,
  * each one is looked up again, and those that still exist (and are not being deleted) are reported as
  * leaked: in the run record and on stderr, since they are billed until someone deletes them.
  */
-import { CREATING_AWS_OPERATIONS, guardedBodies } from '../runbook/destructive.js';
 import type { CompiledStep } from '../runbook/types.js';
 import { createRdsClient, describeResource } from '../steps/aws/execute.js';
+import { creationsOf as createdBy } from '../steps/statics.js';
 import type { AwsSettings } from '../steps/types.js';
 import type { ResourceRef, TrackedResource } from './events.js';
 import { fieldAt, type Renderer, type TemplateScope } from './render.js';
@@ -17,16 +17,12 @@ const CHECK_BUDGET_MS = 20_000;
 /** The resources `step` creates if it passes, rendered against the scope it runs with. */
 export function creationsOf(step: CompiledStep, renderer: Renderer, scope: TemplateScope): ResourceRef[] {
   const out: ResourceRef[] = [];
-  for (const { base, type, body } of guardedBodies(step)) {
-    if (type !== 'aws' || base !== '' || (body.service !== undefined && body.service !== 'rds')) continue;
-    const creating = CREATING_AWS_OPERATIONS[String(body.operation)];
-    if (!creating) continue;
-    const pointer = `/params/${creating.param}`;
+  for (const { kind, pointer } of createdBy(step, { nested: false })) {
     const template = fieldAt(step, pointer);
     if (template === undefined) continue;
     try {
       const id = renderer.deep(step, template, pointer, scope);
-      if (typeof id === 'string' && id !== '') out.push({ kind: creating.kind, id });
+      if (typeof id === 'string' && id !== '') out.push({ kind, id });
     } catch {
       // The executor renders it too and reports the template error; a step that cannot render creates nothing.
     }

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledRunbook } from '../runbook/types.js';
+import { capturedNamesOf } from '../steps/statics.js';
 import type { GuideContext } from './context.js';
 import { label } from './steps/sql.js';
 
@@ -86,9 +87,9 @@ export function exampleLines(run: ExampleRun, ctx: GuideContext): Map<string, st
     const recorded = run.steps.get(step.id);
     if (!recorded || recorded.status === 'pending' || recorded.status === 'skipped') continue;
     const out: string[] = [];
-    if (step.type === 'capture' && typeof step.fields.name === 'string') {
-      const value = recorded.captures?.[step.fields.name];
-      if (value !== undefined) out.push(`${step.fields.name}: ${String(value)}`);
+    for (const { value: name } of capturedNamesOf(step)) {
+      const value = recorded.captures?.[String(name)];
+      if (value !== undefined) out.push(`${String(name)}: ${String(value)}`);
     }
     for (const wanted of ctx.wanted(step)) {
       const value = wanted.capture ? recorded.captures?.[wanted.capture] : at(recorded.result, wanted.path);

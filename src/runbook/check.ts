@@ -4,7 +4,7 @@
  * the run, `result` only where a result exists); connection names; AWS operation names; input defaults;
  * what included step groups require.
  */
-import { CLOUDFORMATION_OPERATIONS, RDS_OPERATIONS } from '../steps/aws/operations.generated.js';
+import { capturedNamesOf, connectionsOf, nameProblemsOf, stepStatics } from '../steps/statics.js';
 import { didYouMean } from './did-you-mean.js';
 import { error } from './diagnostic.js';
 import type { AssembledRunbook, Located, RawStep } from './expand.js';
@@ -14,11 +14,6 @@ import { joinPointer } from './pointer.js';
 import type { SourceMap } from './source-map.js';
 import { checkTemplate, isTemplate, templateReferences, type TemplateReference } from './template.js';
 import type { CompiledStep, ConnectionSpec, Diagnostic, InputSpec, SourceSpan } from './types.js';
-
-const OPERATIONS: Record<string, ReadonlySet<string>> = {
-  rds: new Set(RDS_OPERATIONS),
-  cloudformation: new Set(CLOUDFORMATION_OPERATIONS),
-};
 
 const SCOPE_ROOTS = ['inputs', 'captures', 'steps', 'env', 'result'];
 
@@ -108,12 +103,12 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
         span: raw.map.keySpan(joinPointer(raw.pointer, 'capture', name)),
       });
     }
-    if (step.type === 'capture' && typeof step.fields.name === 'string') {
+    for (const { pointer, value } of capturedNamesOf(step)) {
       captures.push({
-        name: step.fields.name,
+        name: String(value),
         stepIndex: index,
         stepId: step.id,
-        span: raw.map.valueSpan(joinPointer(raw.pointer, 'name')),
+        span: raw.map.valueSpan(raw.pointer + pointer),
       });
     }
   });
@@ -289,17 +284,17 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
   const usedConnections = new Set<string>();
   steps.forEach(({ step, raw }, index) => {
     const base = raw.pointer;
+    const resultScopes = new Set(stepStatics[step.type]?.resultScopes?.(step).map((s) => s.pointer));
     for (const [text, pointer] of strings(raw.value, base)) {
       const relative = pointer.slice(base.length);
       if (relative === '/id' || relative === '/type') continue;
-      const allowResult =
-        relative.startsWith('/capture/') || (step.type === 'wait-until' && relative === '/value');
+      const allowResult = relative.startsWith('/capture/') || resultScopes.has(relative);
       checkSite({ text, map: raw.map, pointer, allowResult }, index);
     }
 
     const useConnection = (name: unknown, field: string) => {
       if (typeof name !== 'string') return;
-      const pointer = joinPointer(base, ...field.split('/'));
+      const pointer = base + field;
       if (!(name in subject.connections)) {
         out.push(
           error(
@@ -349,52 +344,10 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
       }
     };
 
-    const checkOperation = (body: Record<string, unknown>, pointer: string) => {
-      const operation = body.operation;
-      if (typeof operation !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(operation)) return;
-      const service = typeof body.service === 'string' ? body.service : 'rds';
-      const known = OPERATIONS[service];
-      if (!known || known.has(operation)) return;
-      const span = raw.map.valueSpan(joinPointer(pointer, 'operation'));
-      let hint = didYouMean(operation, known);
-      if (operation.endsWith('Command') && known.has(operation.slice(0, -7)))
-        hint = `drop the Command suffix: "${operation.slice(0, -7)}"`;
-      for (const [other, names] of Object.entries(OPERATIONS)) {
-        if (other !== service && names.has(operation))
-          hint = `${operation} is a ${other} operation; add \`service: ${other}\``;
-      }
-      out.push(
-        error(
-          'unknown-aws-operation',
-          `unknown ${service} operation "${operation}"`,
-          raw.map.file,
-          span,
-          hint,
-        ),
-      );
-    };
-
-    switch (step.type) {
-      case 'sql':
-      case 'sysbench':
-        useConnection(step.fields.connection, 'connection');
-        break;
-      case 'capture':
-        useConnection(step.fields.serverTime, 'serverTime');
-        break;
-      case 'aws':
-        checkOperation(step.fields, base);
-        break;
-      case 'wait-until': {
-        const probe = step.fields.probe;
-        if (isMapping(probe)) {
-          if (probe.type === 'aws') checkOperation(probe, joinPointer(base, 'probe'));
-          if (probe.type === 'sql') useConnection(probe.connection, 'probe/connection');
-        }
-        break;
-      }
-      default:
-        break;
+    for (const { pointer, value } of connectionsOf(step)) useConnection(value, pointer);
+    for (const problem of nameProblemsOf(step)) {
+      const span = raw.map.valueSpan(base + problem.pointer);
+      out.push(error(problem.code, problem.message, raw.map.file, span, problem.hint));
     }
   });
 

@@ -4,7 +4,7 @@
  * reads. Types flow in run order: a typed input, a step's result type, a capture's type (from the template
  * it captures), so a later step's templates know what they hold.
  */
-import { stepStatics } from '../steps/statics.js';
+import { capturedNamesOf, stepStatics } from '../steps/statics.js';
 import type { StaticContext } from '../steps/static-types.js';
 import { closest } from './did-you-mean.js';
 import { error, warning } from './diagnostic.js';
@@ -217,15 +217,15 @@ export function checkTyped(subject: TypedSubject): Diagnostic[] {
         type: () => (type ??= typeOfAt(template, index, resultTypeOf(index))),
       });
     }
-    if (step.type === 'capture' && typeof step.fields.name === 'string') {
+    for (const { value: name, member } of capturedNamesOf(step)) {
       let type: ValueType | undefined;
       captures.push({
-        name: step.fields.name,
+        name: String(name),
         stepIndex: index,
         type: () => {
           if (type) return type;
           const result = resultTypeOf(index);
-          type = result.kind === 'structure' ? (result.members.value ?? ANY) : ANY;
+          type = result.kind === 'structure' ? (result.members[member] ?? ANY) : ANY;
           return type;
         },
       });

@@ -1,7 +1,9 @@
 /**
  * What a step type knows before anything runs: static checks of its own fields (params models, option lists,
- * SQL) and the type of its `result`. These modules are light: `labrun validate` loads them, never an executor,
- * an SDK client or a database driver.
+ * SQL), the type of its `result`, and its facets: the connections it uses, what it captures by its nature,
+ * what it creates and destroys, the steps nested in it. The checks, the destructive guard and the resource
+ * tracking ask these instead of switching on type names. These modules are light: `labrun validate` loads
+ * them, never an executor, an SDK client or a database driver.
  */
 import type { CompiledStep } from '../runbook/types.js';
 import type { StaticProblem, ValueType } from '../runbook/value-type.js';
@@ -11,7 +13,7 @@ export interface StaticContext {
   typeOf(template: string): ValueType | undefined;
 }
 
-export interface StepStatics {
+export interface StepStatics extends StepFacets {
   /** Problems in the step's own fields that the schema cannot see. Pointers are relative to the step mapping. */
   check?(step: CompiledStep, ctx: StaticContext): StaticProblem[];
   /** The static type of the step's `result`; `{ kind: 'any' }` (or absent) when not known. */
@@ -26,4 +28,64 @@ export interface StepStatics {
 export interface ResultScope {
   pointer: string;
   type(step: CompiledStep, ctx: StaticContext): ValueType;
+}
+
+export type ResourceKind = 'cluster' | 'instance';
+
+/** A field of the step and the value written there (unrendered). Pointers are relative to the step mapping. */
+export interface FieldUse {
+  pointer: string;
+  value: unknown;
+}
+
+/** A capture a step makes by its nature: the field naming it, and the member of the result captured. */
+export interface CapturedName extends FieldUse {
+  member: string;
+}
+
+/** A step inside this one that runs as a step of its own type (a wait's probe): its facets apply there too. */
+export interface NestedStep {
+  /** Where it sits in the outer step, e.g. "/probe". */
+  pointer: string;
+  step: CompiledStep;
+}
+
+/** A cluster or instance the step creates when it passes: the field that names it. */
+export interface Creation {
+  kind: ResourceKind;
+  pointer: string;
+}
+
+/**
+ * The value at a pointer of the step as the caller knows it: before the run, a literal (undefined for a
+ * template); at run time, rendered (undefined when it cannot be rendered).
+ */
+export type FieldReader = (pointer: string) => unknown;
+
+/** What a step destroys: data behind a connection, or an existing cluster or instance. */
+export type Destruction =
+  | {
+      on: 'connection';
+      /** The connection's name, as written. */
+      connection: string;
+      /** What it runs, e.g. "DELETE" or "sysbench cleanup". */
+      what: string;
+      /** The field that makes it destructive (the query, the command). */
+      pointer: string;
+    }
+  | { on: ResourceKind; operation: string; id: string; pointer: string };
+
+export interface StepFacets {
+  /** Fields that name a connection (sql `connection`, capture `serverTime`). */
+  connections?(step: CompiledStep): FieldUse[];
+  /** Captures the step makes by its nature (the capture step's `name`), besides its `capture` mapping. */
+  capturedNames?(step: CompiledStep): CapturedName[];
+  /** Names the step uses that must exist (an aws operation), checked with the runbook's references. */
+  checkNames?(step: CompiledStep): StaticProblem[];
+  /** Steps inside this one that run as steps of their own type. */
+  nested?(step: CompiledStep): NestedStep[];
+  /** What the step creates when it passes. */
+  creates?(step: CompiledStep): Creation[];
+  /** What the step destroys, with its fields read by `read`. */
+  destroys?(step: CompiledStep, read: FieldReader): Destruction[];
 }

@@ -9,7 +9,8 @@
  */
 import { StepError } from '../../engine/errors.js';
 import { toPlain } from '../../engine/plain.js';
-import { CREATING_AWS_OPERATIONS, type ResourceKind } from '../../runbook/destructive.js';
+import type { ResourceKind } from '../static-types.js';
+import { CREATING_AWS_OPERATIONS } from './rds-resources.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
   AwsServiceName,

@@ -1,6 +1,7 @@
 /**
- * What the wait-until step type knows besides its checks (./static.ts): its probe is an aws or sql body, whose
- * result is `result` in `value`.
+ * What the wait-until step type knows besides its checks (./static.ts): its probe is an aws or sql body, run
+ * as a step of that type (the connection it uses, what it destroys are the probe's), whose result is `result`
+ * in `value`.
  */
 import type { CompiledStep } from '../../runbook/types.js';
 import type { ValueType } from '../../runbook/value-type.js';
@@ -37,6 +38,9 @@ export function probeResultType(step: CompiledStep, ctx: StaticContext): ValueTy
 }
 
 export const waitUntilFacets: StepStatics = {
-  resultScopes: (step) =>
-    step.fields.probe === undefined ? [] : [{ pointer: '/value', type: probeResultType }],
+  resultScopes: () => [{ pointer: '/value', type: probeResultType }],
+  nested: (step) => {
+    const probe = probeStep(step);
+    return probe ? [{ pointer: '/probe', step: probe }] : [];
+  },
 };
