@@ -5,7 +5,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 import { ensureDirectory } from '../engine/run-store.js';
 
 export function checkRunPaths(flags: { runsDir: string; json?: string; junit?: string }): void {

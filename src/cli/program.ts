@@ -4,7 +4,7 @@
  * plus "see labrun --help", exit code 2.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 import { CliExit, EXIT } from './exit-codes.js';
 import type { Output } from './output.js';
 import type { ValidateFlags } from './commands/validate.js';

@@ -4,7 +4,7 @@
  * line per finished step, e.g. `[3/21] wait-clone-cluster ... passed (4.2s)`.
  */
 import type { Ora } from 'ora';
-import { formatDuration } from '../engine/clock.js';
+import { formatDuration } from '../core/clock.js';
 import type { RunEvent, RunEventListener, StepFinishedEvent } from '../engine/events.js';
 import { inline, stepErrorLines, type Output } from './output.js';
 

@@ -1,5 +1,5 @@
 /** The end of a run on the terminal: captured values, assertion results, the verdict and the record's path. */
-import { formatDuration } from '../engine/clock.js';
+import { formatDuration } from '../core/clock.js';
 import type { RunRecord } from '../engine/record.js';
 import { inline, type Output } from './output.js';
 

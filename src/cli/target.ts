@@ -3,7 +3,7 @@
  * flags into AWS settings, stack outputs, the environment inputs read from, and a cleanup for a sandbox
  * that was started just for this run.
  */
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { StackOutputs } from '../engine/stack-outputs.js';
 import type { AwsSettings } from '../steps/types.js';
 import type { Output } from './output.js';

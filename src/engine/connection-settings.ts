@@ -1,7 +1,7 @@
 /** A named connection's templates rendered into settings, at the moment the connection is first used. */
 import type { CompiledRunbook, ConnectionSpec } from '../runbook/types.js';
 import type { ConnectionSettings } from '../steps/types.js';
-import { StepError } from './errors.js';
+import { StepError } from '../core/errors.js';
 import type { Renderer, TemplateScope } from './render.js';
 
 export function renderConnection(

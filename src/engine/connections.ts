@@ -11,28 +11,9 @@
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import type { SourceSpan } from '../runbook/types.js';
 import type { ConnectionSettings, SqlResult, SqlSession } from '../steps/types.js';
-import { StepError } from './errors.js';
-import { toPlain } from './plain.js';
-
-/** Codes after which a connection is unusable and a fresh one is worth one try. */
-const CONNECTION_GONE = new Set([
-  'PROTOCOL_CONNECTION_LOST',
-  'ECONNRESET',
-  'EPIPE',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CONNECTION_KILLED',
-  'ER_CLIENT_INTERACTION_TIMEOUT',
-]);
-
-/**
- * Whether a statement's error means the connection was lost while it ran (the server restarted, the network
- * dropped it). The statement may or may not have taken effect; only the caller knows whether it is safe to
- * send it again (the next `run` reconnects).
- */
-export function isConnectionLost(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && CONNECTION_GONE.has(code) && !isConnectFailure(error);
-}
+import { CONNECTION_GONE } from '../core/connection-errors.js';
+import { StepError } from '../core/errors.js';
+import { toPlain } from '../core/plain.js';
 
 /**
  * Codes of a failed connect that mean the server is not up (yet): nothing listens while it restarts, and one
@@ -46,11 +27,6 @@ const NOT_UP = new Set([
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED',
 ]);
-
-/** A failure to open a connection (the statement was never sent); see `ensure`. */
-function isConnectFailure(error: unknown): boolean {
-  return error instanceof StepError && error.message.startsWith('cannot connect to ');
-}
 
 export interface ConnectionPoolOptions {
   /** Renders a named connection's templates (at first use, so captures made earlier are available). */

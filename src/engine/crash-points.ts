@@ -10,7 +10,7 @@
  * - `<n>ms` or `<n>s`: n after the step started, wherever it is by then (mid-call, mid-poll, mid-process).
  */
 import { parseDuration } from '../runbook/duration.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export type CrashWhen = 'start' | 'end' | number;
 

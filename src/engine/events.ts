@@ -3,7 +3,7 @@
  * journal and JUnit are all built from this one stream. Every string in an event is already masked.
  */
 import type { StepTypeName } from '../runbook/types.js';
-import type { FailureKind } from './errors.js';
+import type { FailureKind } from '../core/errors.js';
 
 export type RunStatus = 'passed' | 'failed' | 'interrupted';
 export type StepStatus = 'passed' | 'failed' | 'skipped';

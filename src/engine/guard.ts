@@ -11,7 +11,7 @@ import { renderTemplate } from '../runbook/index.js';
 import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
 import type { ResourceKind } from '../steps/static-types.js';
 import { creationsOf as createdBy, destructionsOf } from '../steps/statics.js';
-import { StepError, UsageError } from './errors.js';
+import { StepError, UsageError } from '../core/errors.js';
 import type { ResourceRef } from './events.js';
 import { fieldAt, Renderer, spanAt, type TemplateScope } from './render.js';
 import { creationsOf } from './resources.js';

@@ -20,7 +20,7 @@ export {
   type RunStore,
 } from './run-store.js';
 export { Masker, MASK } from './mask.js';
-export { systemClock, formatDuration, type Clock } from './clock.js';
-export { StepError, UsageError, type FailureKind, type AssertionResult } from './errors.js';
+export { systemClock, formatDuration, type Clock } from '../core/clock.js';
+export { StepError, UsageError, type FailureKind, type AssertionResult } from '../core/errors.js';
 export type * from './events.js';
 export { resumeRun, readJournal, latestUnfinishedRun, type Journal, type ResumeOptions } from './resume.js';

@@ -5,7 +5,7 @@
  */
 import { resolveInputs, type InputSources } from '../runbook/index.js';
 import type { CompiledRunbook } from '../runbook/types.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export function resolveRunInputs(runbook: CompiledRunbook, sources: InputSources): Record<string, unknown> {
   const { values, diagnostics } = resolveInputs(runbook.inputs, {

@@ -5,8 +5,8 @@
  */
 import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
 import type { AwsSettings } from '../steps/types.js';
-import { systemClock, type Clock } from './clock.js';
-import { StepError, UsageError } from './errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { StepError, UsageError } from '../core/errors.js';
 import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
 import { preflightGuard } from './guard.js';
 import { MASK, Masker } from './mask.js';

@@ -7,7 +7,7 @@
  * query string, an SDK request), and shell-quoted (single quotes, double quotes, backslashes). A secret
  * shorter than MIN_SECRET_LENGTH is refused: masking it would blank out that letter everywhere.
  */
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const MASK = '****';
 

@@ -11,7 +11,7 @@ import {
 } from '../runbook/index.js';
 import { SourceMap } from '../runbook/source-map.js';
 import type { CompiledStep, SourceSpan } from '../runbook/types.js';
-import { StepError } from './errors.js';
+import { StepError } from '../core/errors.js';
 
 export { spanAt };
 

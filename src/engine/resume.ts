@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
 import { stepType } from '../steps/registry.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ResumeSettings, RunEvent, RunStartedEvent } from './events.js';
 import { executeRun, type RunOptions, type RunResult } from './interpreter.js';
 import type { CutOff } from './step-runner.js';

@@ -4,7 +4,7 @@
  */
 import type { CompiledRunbook } from '../runbook/types.js';
 import type { AwsSettings, ConnectionSettings } from '../steps/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { renderConnection } from './connection-settings.js';
 import { ConnectionPool } from './connections.js';
 import type { CrashWhen } from './crash-points.js';

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import type { RunEvent } from './events.js';
 import type { RunRecord } from './record.js';
 

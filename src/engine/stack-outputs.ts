@@ -10,7 +10,7 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { AwsSettings } from '../steps/types.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export type StackOutputs = Record<string, string>;
 

@@ -5,11 +5,17 @@
 import type { CompiledStep } from '../runbook/types.js';
 import { stepType } from '../steps/registry.js';
 import type { ReconcileContext, Reconciliation, StepContext, StepType } from '../steps/types.js';
-import { formatDuration } from './clock.js';
+import { formatDuration } from '../core/clock.js';
 import { crashNow } from './crash-points.js';
-import { interruptedError, StepError, toStepError, UsageError, type AssertionResult } from './errors.js';
+import {
+  interruptedError,
+  StepError,
+  toStepError,
+  UsageError,
+  type AssertionResult,
+} from '../core/errors.js';
 import type { ResourceRef, StepErrorRecord, StepStatus } from './events.js';
-import { toPlain } from './plain.js';
+import { toPlain } from '../core/plain.js';
 import { durationMs, fieldAt, formatSpan, isTruthy, spanAt } from './render.js';
 import { creationsOf } from './resources.js';
 import type { RunContext } from './run-context.js';

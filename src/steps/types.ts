@@ -3,7 +3,7 @@
  * runs. Retry, timeout, `if`, `capture` and `ignoreErrors` are applied by the engine around every step, so
  * an executor only does its one thing and throws a StepError when it cannot.
  */
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { CompiledStep, SourceSpan, StepTypeName } from '../runbook/types.js';
 
 export type AwsServiceName = 'rds' | 'cloudformation';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { ConnectionPool, type ConnectionPoolOptions } from '../../src/engine/connections.js';
-import { StepError } from '../../src/engine/errors.js';
+import { StepError } from '../../src/core/errors.js';
 import { createMariaDbDataPlane, type MariaDbDataPlane } from '../../src/sandbox/mariadb/index.js';
 import type { ClusterStorageSpec } from '../../src/sandbox/mariadb/types.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseCrashPoints } from '../../src/engine/crash-points.js';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('LABRUN_CRASH_AT', function () {
   it('reads a list of step:point pairs', function () {

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { resolveRunInputs } from '../../src/engine/inputs.js';
 import { runRunbook } from '../../src/engine/interpreter.js';
 import { compileRunbook } from '../../src/runbook/index.js';

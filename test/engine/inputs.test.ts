@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { resolveRunInputs } from '../../src/engine/inputs.js';
 import { outputsFromJson } from '../../src/engine/stack-outputs.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';

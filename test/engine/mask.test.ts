@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { Masker, secretForms } from '../../src/engine/mask.js';
 
 /** Secrets with the characters that JSON, URLs and shells escape. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { MASK } from '../../src/engine/mask.js';
 import { latestUnfinishedRun, readJournal, resumeRun } from '../../src/engine/resume.js';
 import type { CompiledRunbook } from '../../src/runbook/types.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/engine/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { fetchStackOutputs } from '../../src/engine/stack-outputs.js';
 import type { AwsSettings } from '../../src/steps/types.js';
 import { RDS_ITEM_NAMES, startQueryServer, toXml, type QueryServer } from '../helpers/query-server.js';

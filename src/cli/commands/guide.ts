@@ -4,7 +4,7 @@
  * translate and an unreadable `--example` run.
  */
 import { chmod, writeFile } from 'node:fs/promises';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { ExampleError, readExampleRun, writeGuide, type GuideFormat } from '../../guide/index.js';
 import { formatDiagnostics } from '../../runbook/index.js';
 import { CliExit, EXIT } from '../exit-codes.js';

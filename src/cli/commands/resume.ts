@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { assertNotRunning, latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
 import { MASK } from '../../engine/mask.js';

@@ -1,5 +1,5 @@
 /** `labrun sandbox up | down | status | env`: thin wrappers over the sandbox's entry points. */
-import { formatDuration } from '../../engine/clock.js';
+import { formatDuration } from '../../core/clock.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 

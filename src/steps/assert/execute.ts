@@ -3,7 +3,7 @@
  * evaluated and reported, not just the first failing one. A number and a numeric string are equal when
  * they denote the same number, because templates render captures as text.
  */
-import { StepError, type AssertionResult } from '../../engine/errors.js';
+import { StepError, type AssertionResult } from '../../core/errors.js';
 import type { PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
 import { NUMERIC_TEXT } from './numeric.js';
 import { ASSERT_OPERATORS } from './schema.js';

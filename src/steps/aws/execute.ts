@@ -7,8 +7,8 @@
  * connections; every other operation retries only failures that prove the request had no effect (see
  * `retryStrategyFor`).
  */
-import { StepError } from '../../engine/errors.js';
-import { toPlain } from '../../engine/plain.js';
+import { StepError } from '../../core/errors.js';
+import { toPlain } from '../../core/plain.js';
 import type { ResourceKind } from '../static-types.js';
 import { CREATING_AWS_OPERATIONS } from './rds-resources.js';
 import type { CompiledStep } from '../../runbook/types.js';

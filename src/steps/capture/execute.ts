@@ -3,8 +3,8 @@
  * database server's clock. Server time is taken as UTC with microseconds and a Z so that it is unambiguous
  * whatever the server's or the runner's time zone.
  */
-import { isConnectionLost } from '../../engine/connections.js';
-import { StepError } from '../../engine/errors.js';
+import { isConnectionLost } from '../../core/connection-errors.js';
+import { StepError } from '../../core/errors.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type { StepContext, StepType } from '../types.js';
 

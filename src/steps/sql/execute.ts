@@ -2,8 +2,8 @@
  * The `sql` step: one statement on a named connection, with bound parameters. Rows come back as plain
  * objects; BIGINTs (like CHECKSUM TABLE values) as numbers when exact, as strings beyond 2^53.
  */
-import { isConnectionLost } from '../../engine/connections.js';
-import { StepError } from '../../engine/errors.js';
+import { isConnectionLost } from '../../core/connection-errors.js';
+import { StepError } from '../../core/errors.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type { PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
 

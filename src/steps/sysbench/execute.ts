@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StepError } from '../../engine/errors.js';
+import { StepError } from '../../core/errors.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
   ConnectionSettings,

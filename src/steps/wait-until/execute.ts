@@ -3,8 +3,8 @@
  * observed value is a success value. The first poll is immediate; the interval then grows by `backoff` up
  * to `maxInterval`; a failure value ends the wait at once; the overall timeout reports the last value seen.
  */
-import { formatDuration } from '../../engine/clock.js';
-import { StepError } from '../../engine/errors.js';
+import { formatDuration } from '../../core/clock.js';
+import { StepError } from '../../core/errors.js';
 import { planAws, runAws } from '../aws/execute.js';
 import { planSql, runSql } from '../sql/execute.js';
 import type { PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
