@@ -5,6 +5,7 @@
  */
 import type { CompiledStep } from '../../runbook/types.js';
 import { ASSERT_OPERATORS } from '../../steps/assert/schema.js';
+import { capturedNamesOf } from '../../steps/statics.js';
 import type { GuideContext } from '../context.js';
 import { normalize, quote, quoteText, type Word } from '../shell.js';
 import { emptyGuide, type StepTranslator } from './types.js';
@@ -65,10 +66,7 @@ function describe(ctx: GuideContext, word: Word): string {
   if (parts.length === 1 && parts[0]!.kind === 'var') {
     const name = parts[0]!.name;
     const capture = [...ctx.runbook.steps, ...ctx.runbook.finally]
-      .flatMap((s) => [
-        ...Object.keys(s.capture ?? {}),
-        ...(typeof s.fields.name === 'string' && s.type === 'capture' ? [s.fields.name] : []),
-      ])
+      .flatMap((s) => [...Object.keys(s.capture ?? {}), ...capturedNamesOf(s).map((c) => String(c.value))])
       .find((c) => ctx.captureVariable(c) === name);
     return capture ? `**${capture}** (\`$${name}\`)` : `\`$${name}\``;
   }
