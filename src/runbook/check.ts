@@ -2,7 +2,9 @@
  * Checks that need the whole assembled runbook: unique step ids; every template well formed and every
  * reference defined before use (inputs declared, captures captured by an earlier step, steps earlier in
  * the run, `result` only where a result exists); connection names; AWS operation names; input defaults;
- * what included step groups require.
+ * what included step groups require. What is particular to a step type (which fields name a connection,
+ * where `result` is in scope, what it captures by its nature, which names must exist) comes from the type's
+ * facets (src/steps/statics.ts).
  */
 import { capturedNamesOf, connectionsOf, nameProblemsOf, stepStatics } from '../steps/statics.js';
 import { didYouMean } from './did-you-mean.js';
