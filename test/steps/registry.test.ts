@@ -1,13 +1,16 @@
 /**
  * Each step type owns its knowledge. A type declared outside src/steps (test/fixtures/step-type/purge) and
- * registered with one line is seen by the destructive guard, static and at run time, and by the connection
- * and result-type questions, with nothing else changed; and no module outside a type's own folder and the
+ * registered in one place is seen by the destructive guard, static and at run time, by the connection and
+ * result-type questions, and runs through the engine, with nothing else changed; and no module outside a type's own folder and the
  * registries switches on a type's name.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DestructiveGuard } from '../../src/engine/guard.js';
+import { runRunbook } from '../../src/engine/interpreter.js';
 import { Renderer } from '../../src/engine/render.js';
 import { checkDestructive } from '../../src/runbook/destructive.js';
 import type { CompiledRunbook, CompiledStep, ConnectionSpec, SourceSpan } from '../../src/runbook/types.js';
@@ -30,6 +33,20 @@ function spanOf(line: number, col: number, length: number): SourceSpan {
     end: { line, col: col + length },
     offset,
     endOffset: offset + length,
+  };
+}
+
+/** A runbook of one purge step, as the front end would compile it (its schema does not know the type). */
+function purgeRunbook(connectionName: string): CompiledRunbook {
+  return {
+    file: FILE,
+    name: 'purge',
+    inputs: [],
+    connections,
+    disposable: noDisposable,
+    steps: [purgeStep(connectionName, '{{inputs.table}}')],
+    finally: [],
+    sources: { [FILE]: SOURCE },
   };
 }
 
@@ -115,16 +132,7 @@ describe('the step-type registry', () => {
   });
 
   it('lets the run-time guard refuse it once its template renders, before anything runs', () => {
-    const runbook: CompiledRunbook = {
-      file: FILE,
-      name: 'purge',
-      inputs: [],
-      connections,
-      disposable: noDisposable,
-      steps: [purgeStep('keep', '{{inputs.table}}')],
-      finally: [],
-      sources: { [FILE]: SOURCE },
-    };
+    const runbook = purgeRunbook('keep');
     const guard = new DestructiveGuard(runbook, new Renderer(runbook.sources, () => new Date(0)));
     const scope = { inputs: { table: 'orders' }, captures: {}, steps: {}, env: {} };
     const refusal = guard.check(runbook.steps[0]!, scope);
@@ -136,6 +144,25 @@ describe('the step-type registry', () => {
     );
     assert.deepEqual(refusal.span?.start, { line: 5, col: 12 });
     assert.equal(guard.check(purgeStep('scratch', '{{inputs.table}}'), scope), undefined);
+  });
+
+  it('runs it through the engine, guarded: passed on a disposable connection, refused before the run on another', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'labrun-registry-'));
+    try {
+      const options = { inputs: { table: 'orders' }, runsDir: dir, env: {}, guardDestructive: true };
+      const passed = await runRunbook(purgeRunbook('scratch'), options);
+      assert.equal(passed.record.status, 'passed');
+      assert.deepEqual(passed.record.steps[0]?.result, { purged: 3, table: 'orders' });
+      // The target is known from the inputs, so the guard refuses it before the run starts.
+      await assert.rejects(runRunbook(purgeRunbook('keep'), { ...options, runsDir: join(dir, 'refused') }), {
+        name: 'UsageError',
+        message:
+          'step purge-orders: refused to run PURGE orders on connection "keep", which is not disposable; nothing was run',
+      });
+      assert.ok(!existsSync(join(dir, 'refused')), 'no run was started');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is the only module outside the type folders that branches on a step type name', () => {
