@@ -15,7 +15,8 @@ import { awsBody, checkAwsBody } from '../aws/params-check.js';
 import { awsResultType } from '../aws/static.js';
 import { isRecord, matchMember } from '../aws/value-kinds.js';
 import { sqlStatics } from '../sql/static.js';
-import type { StaticContext, StepStatics } from '../static-types.js';
+import type { StepStatics } from '../static-types.js';
+import { probeResultType, probeStep } from './facets.js';
 
 export const waitUntilStatics: StepStatics = {
   check: (step, ctx) => {
@@ -23,8 +24,9 @@ export const waitUntilStatics: StepStatics = {
     if (!isRecord(probe)) return [];
     if (probe.type === 'aws')
       return [...checkAwsBody(probe, '/probe', ctx), ...checkStatusValues(step, probe)];
-    if (probe.type === 'sql') {
-      return (sqlStatics.check?.(probeStep(step, probe), ctx) ?? []).map((problem) => ({
+    const sqlProbe = probe.type === 'sql' ? probeStep(step) : undefined;
+    if (sqlProbe) {
+      return (sqlStatics.check?.(sqlProbe, ctx) ?? []).map((problem) => ({
         ...problem,
         pointer: `/probe${problem.pointer}`,
       }));
@@ -35,7 +37,7 @@ export const waitUntilStatics: StepStatics = {
     if (step.fields.duration !== undefined) return WAITED;
     const probe = step.fields.probe;
     if (!isRecord(probe)) return ANY;
-    const type = probeResultType(step, probe, ctx);
+    const type = probeResultType(step, ctx);
     if (type.kind !== 'structure') return ANY;
     return { kind: 'structure', members: { ...type.members, ...POLLING } };
   },
@@ -50,22 +52,6 @@ const POLLING: Readonly<Record<string, ValueType>> = {
   elapsedMs: { kind: 'number' },
   error: { kind: 'structure', members: { code: { kind: 'string' }, message: { kind: 'string' } } },
 };
-
-function probeResultType(step: CompiledStep, probe: Record<string, unknown>, ctx: StaticContext): ValueType {
-  if (probe.type === 'aws') return awsResultType(probe);
-  if (probe.type === 'sql') return sqlStatics.resultType?.(probeStep(step, probe), ctx) ?? ANY;
-  return ANY;
-}
-
-/** The probe as a step of its own type: its fields, and the spans below /probe re-rooted. */
-function probeStep(step: CompiledStep, probe: Record<string, unknown>): CompiledStep {
-  const { type: _type, ...fields } = probe;
-  const spans: CompiledStep['spans'] = {};
-  for (const [pointer, span] of Object.entries(step.spans)) {
-    if (pointer === '/probe' || pointer.startsWith('/probe/')) spans[pointer.slice('/probe'.length)] = span;
-  }
-  return { ...step, type: probe.type === 'sql' ? 'sql' : 'aws', fields, spans };
-}
 
 /**
  * The status field `value` reads, when it is one plain reference to a field with a known vocabulary: a
