@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { withSysbenchPassword } from '../src/core/private-file.js';
 import mysql from 'mysql2/promise';
 import { createMariaDbDataPlane } from '../src/sandbox/mariadb/index.js';
 import type { ClusterStorageSpec } from '../src/sandbox/mariadb/types.js';
@@ -89,19 +90,21 @@ function rssMiB(pid: number | undefined): number {
 }
 
 async function sysbenchPrepare(spec: ClusterStorageSpec): Promise<void> {
-  await execa('sysbench', [
-    'oltp_write_only',
-    '--db-driver=mysql',
-    `--mysql-host=${spec.host}`,
-    '--mysql-port=3306',
-    `--mysql-user=${spec.masterUsername}`,
-    `--mysql-password=${spec.masterPassword}`,
-    `--mysql-db=${spec.databaseName}`,
-    '--tables=1',
-    `--table-size=${rows}`,
-    '--threads=1',
-    'prepare',
-  ]);
+  await withSysbenchPassword(spec.masterPassword, (passwordArgs) =>
+    execa('sysbench', [
+      ...passwordArgs,
+      'oltp_write_only',
+      '--db-driver=mysql',
+      `--mysql-host=${spec.host}`,
+      '--mysql-port=3306',
+      `--mysql-user=${spec.masterUsername}`,
+      `--mysql-db=${spec.databaseName}`,
+      '--tables=1',
+      `--table-size=${rows}`,
+      '--threads=1',
+      'prepare',
+    ]),
+  );
 }
 
 const home = await mkdtemp(join(tmpdir(), 'labrun-bench-'));

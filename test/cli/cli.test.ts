@@ -422,7 +422,11 @@ steps:
     assert.match(result.stdout, /"DBClusterIdentifier":"lab-clone"/);
     assert.match(result.stdout, /\[2\/3\] changes backtrack/);
     assert.match(result.stdout, /"BacktrackTo":"<isoSecond captures\.cloneEndpoint>"/);
-    assert.match(result.stdout, /--mysql-host=<captures\.cloneEndpoint> .*--mysql-password=\*\*\*\*/);
+    assert.match(
+      result.stdout,
+      /sysbench --config-file=<private file with the password> .*--mysql-host=<captures\.cloneEndpoint> /,
+    );
+    assert.doesNotMatch(result.stdout, /mysql-password/);
     assert.ok(!result.stdout.includes(SECRET));
   });
 

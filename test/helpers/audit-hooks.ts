@@ -3,8 +3,12 @@
  * audited secret appeared in anything labrun printed or wrote (secret-audit.ts), naming each output and
  * secret. When every loaded test ran (no --grep, no test cut short), it also fails if the audit saw too
  * little to mean anything, so that a helper that stopped auditing cannot pass silently.
+ *
+ * For the whole suite it also samples every process's command line (argv-audit.ts): an audited secret on the
+ * argv of any process (sysbench, mysql, mariadbd, started by labrun, the sandbox or a test) fails the suite.
  */
 import type { Context, Suite } from 'mocha';
+import { startArgvSampler, type ArgvSampler } from './argv-audit.js';
 import { AUDITED_SECRETS, auditFindings, auditStats, type AuditStats } from './secret-audit.js';
 
 /**
@@ -26,8 +30,21 @@ function wholeSuiteRan(root: Suite): boolean {
   return all(root);
 }
 
+/** The sysbench processes the full suite must at least have seen on the process table (it starts about 30). */
+const MINIMUM_SYSBENCH_PROCESSES = 10;
+
+let sampler: ArgvSampler | undefined;
+
 export const mochaHooks = {
-  afterAll(this: Context): void {
+  beforeAll(): void {
+    sampler = startArgvSampler(AUDITED_SECRETS, { match: 'sysbench', intervalMs: 50 });
+  },
+  async afterAll(this: Context): Promise<void> {
+    const argv = await sampler?.stop();
+    if (argv && argv.findings.length > 0) {
+      const lines = argv.findings.map((f) => `  ${JSON.stringify(f.secret)} in: ${f.command}`);
+      throw new Error(`argv audit: secrets appeared on command lines:\n${lines.join('\n')}`);
+    }
     const findings = auditFindings();
     const stats = auditStats();
     if (findings.length > 0) {
@@ -39,6 +56,8 @@ export const mochaHooks = {
       const short = Object.entries(MINIMUM)
         .filter(([key, min]) => stats[key as keyof AuditStats] < min)
         .map(([key, min]) => `${key} ${stats[key as keyof AuditStats]} < ${min}`);
+      if (argv && argv.matched < MINIMUM_SYSBENCH_PROCESSES)
+        short.push(`sysbench processes sampled ${argv.matched} < ${MINIMUM_SYSBENCH_PROCESSES}`);
       if (short.length > 0)
         throw new Error(`secret audit: too little audited to mean anything (${short.join(', ')})`);
     }
@@ -47,5 +66,10 @@ export const mochaHooks = {
         `${stats.engineRuns} engine runs, ${stats.runDirs} run directories, ${stats.sandboxHomes} sandbox homes; ` +
         `the ${AUDITED_SECRETS.length} audited secrets appeared 0 times`,
     );
+    if (argv)
+      console.log(
+        `  argv audit: ${argv.samples} samples of the process table, ${argv.processes} processes ` +
+          `(${argv.matched} sysbench); the audited secrets appeared on no command line`,
+      );
   },
 };

@@ -88,7 +88,7 @@ export async function startMariadb(options: StartOptions = {}): Promise<TestMari
     try {
       await root.query(`CREATE DATABASE \`${database}\``);
       await root.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
-      await root.query(`GRANT ALL ON *.* TO ?@'%'`, [user]);
+      await root.query(`GRANT ALL ON *.* TO ?@'%' WITH GRANT OPTION`, [user]);
     } finally {
       await root.end();
     }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import mysql from 'mysql2/promise';
 import { parsePrepare, parseRun } from '../../src/steps/sysbench/execute.js';
 import { SYSBENCH_RESULT_TYPES } from '../../src/steps/sysbench/static.js';
+import { startArgvSampler } from '../helpers/argv-audit.js';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
@@ -71,13 +74,19 @@ finally:
     assert.equal(prepare!.status, 'passed', prepare!.error?.message);
     assert.deepEqual(prepare!.result, { tables: 1, rowsInserted: 1000, exitCode: 0 });
     assert.deepEqual((count!.result as { rows: unknown[] }).rows, [{ n: 1000 }]);
-    assert.deepEqual((prepare!.rendered as { argv: string[] }).argv, [
-      'sysbench',
+    const [program, configFile, ...argv] = (prepare!.rendered as { argv: string[] }).argv;
+    assert.equal(program, 'sysbench');
+    assert.match(configFile!, /^--config-file=.*\/labrun-secret-\d+-[^/]+\/sysbench\.cfg$/);
+    assert.equal(
+      existsSync(configFile!.slice('--config-file='.length)),
+      false,
+      'the password file is removed',
+    );
+    assert.deepEqual(argv, [
       'oltp_write_only',
       `--mysql-host=${db.host}`,
       '--mysql-port=3306',
       `--mysql-user=${db.user}`,
-      '--mysql-password=****',
       `--mysql-db=${db.database}`,
       '--threads=1',
       '--tables=1',
@@ -109,6 +118,83 @@ finally:
 
     for (const path of [recordPath, journalPath]) {
       assert.ok(!(await readFile(path, 'utf8')).includes(db.password), `${path} holds no password`);
+    }
+  });
+
+  // Passwords sysbench 1.0.20 reads from its --config-file as written, and ones it cannot (measured).
+  const READABLE = ['q"uo\\te=d;x#y', "it's-ünïcödé", 'x'.repeat(60)];
+  const UNREADABLE: Array<[string, RegExp]> = [
+    ['with space9', /it contains white space/],
+    ['tab\there', /it contains white space/],
+    ['#leading-hash', /it starts with #/],
+  ];
+
+  async function userWithPassword(name: string, password: string): Promise<void> {
+    const conn = await mysql.createConnection({ host: db.host, user: db.user, password: db.password });
+    try {
+      await conn.query(`CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?`, [name, password]);
+      await conn.query(`GRANT ALL ON *.* TO ?@'%'`, [name]);
+    } finally {
+      await conn.end();
+    }
+  }
+
+  const passwordRunbook = `name: sysbench-password
+inputs:
+  host: {}
+  user: {}
+  password: { secret: true }
+  database: {}
+connections:
+  db: { host: "{{inputs.host}}", user: "{{inputs.user}}", password: "{{inputs.password}}", database: "{{inputs.database}}" }
+steps:
+  - id: prepare
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: prepare
+    options: { tables: 1, table-size: 2000 }
+finally:
+  - id: cleanup
+    type: sysbench
+    connection: db
+    workload: oltp_write_only
+    command: cleanup
+    options: { tables: 1 }
+`;
+
+  it('gives sysbench the password in a private file, never on its command line', async () => {
+    for (const [i, password] of READABLE.entries()) {
+      await userWithPassword(`pw${i}`, password);
+      const sampler = startArgvSampler([password], { match: 'sysbench', intervalMs: 2 });
+      const { record } = await ws.run(passwordRunbook, {
+        set: { host: db.host, user: `pw${i}`, password, database: db.database },
+      });
+      const argv = await sampler.stop();
+      assert.equal(record.steps[0]!.status, 'passed', `${password}: ${record.steps[0]!.error?.message}`);
+      assert.equal(record.steps[1]!.status, 'passed');
+      assert.deepEqual(argv.findings, [], `${password} on a command line`);
+      assert.ok(argv.matched >= 1, 'the sampler saw sysbench running');
+    }
+  });
+
+  it('refuses, before sysbench starts, a password sysbench cannot read from its config file', async () => {
+    for (const [password, reason] of UNREADABLE) {
+      const sampler = startArgvSampler([], { match: 'sysbench', intervalMs: 2 });
+      const { record } = await ws.run(passwordRunbook, {
+        set: { host: db.host, user: db.user, password, database: db.database },
+      });
+      const argv = await sampler.stop();
+      const step = record.steps[0]!;
+      assert.equal(step.status, 'failed');
+      assert.equal(step.error!.code, 'UnsupportedPassword');
+      assert.match(
+        step.error!.message,
+        new RegExp(`connection db cannot be given to sysbench: ${reason.source}`),
+      );
+      assert.match(step.error!.hint ?? '', /--config-file/);
+      assert.equal(argv.matched, 0, 'no sysbench was started');
+      assert.equal(record.exitCode, 3);
     }
   });
 

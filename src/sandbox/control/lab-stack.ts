@@ -4,6 +4,7 @@
  * carry the names a runbook reads. Built through the same control-plane operations the RDS API uses.
  */
 import { execa } from 'execa';
+import { withSysbenchPassword } from '../../core/private-file.js';
 import { ACCOUNT_ID, type StackRecord } from './model.js';
 import type { ControlPlane } from './control-plane.js';
 import { newUuid } from './identifiers.js';
@@ -174,12 +175,18 @@ export async function runSysbenchPrepare(
     `--mysql-host=${target.host}`,
     `--mysql-port=${target.port}`,
     `--mysql-user=${target.user}`,
-    `--mysql-password=${target.password}`,
     `--mysql-db=${target.database}`,
     '--tables=1',
     `--table-size=${target.tableSize}`,
     'prepare',
   ];
+  // The password reaches sysbench through a private config file, never its command line.
+  await withSysbenchPassword(target.password, (passwordArgs) =>
+    runPrepare([...passwordArgs, ...args], progress),
+  );
+}
+
+async function runPrepare(args: string[], progress: (line: string) => void): Promise<void> {
   const child = execa('sysbench', args, { all: true, reject: false, lines: false });
   let output = '';
   child.all?.on('data', (chunk: Buffer) => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StepError } from '../../core/errors.js';
+import { sysbenchPasswordProblem, withSysbenchPassword } from '../../core/private-file.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
   ConnectionSettings,
@@ -59,10 +60,14 @@ function planSysbench(ctx: PlanContext): PlannedAction {
     settings,
     (ctx.render('/options') ?? {}) as Record<string, unknown>,
   );
-  return { summary: [SYSBENCH, ...argv].join(' ') };
+  const passwordArgs = settings.password === '' ? [] : ['--config-file=<private file with the password>'];
+  return { summary: [SYSBENCH, ...passwordArgs, ...argv].join(' ') };
 }
 
-/** [workload, --mysql-host=..., ..., --option=value..., command]: sysbench wants `--name=value` forms. */
+/**
+ * [workload, --mysql-host=..., ..., --option=value..., command]: sysbench wants `--name=value` forms. The
+ * password is not among them: it reaches sysbench through a private `--config-file` (see runSysbench).
+ */
 export function buildArgv(
   workload: string,
   command: string,
@@ -74,7 +79,6 @@ export function buildArgv(
     `--mysql-host=${String(settings.host)}`,
     `--mysql-port=${String(settings.port)}`,
     `--mysql-user=${String(settings.user)}`,
-    `--mysql-password=${String(settings.password)}`,
   ];
   if (settings.database !== undefined && settings.database !== '')
     argv.push(`--mysql-db=${String(settings.database)}`);
@@ -111,8 +115,25 @@ async function runSysbench(ctx: StepContext, commandOverride?: string): Promise<
   const settings = await ctx.connectionSettings(connection);
   ctx.addSecret(settings.password);
   const argv = buildArgv(workload, command, settings, options as Record<string, unknown>);
-  ctx.setRendered({ argv: [SYSBENCH, ...argv] });
+  const problem = sysbenchPasswordProblem(settings.password);
+  if (problem !== undefined) {
+    throw new StepError(`the password of connection ${connection} cannot be given to sysbench: ${problem}`, {
+      code: 'UnsupportedPassword',
+      kind: 'process',
+      span: ctx.spanAt('/connection'),
+      hint:
+        'sysbench 1.0 reads the password from its --config-file (labrun never puts it on the command line, ' +
+        'where any local user sees it), and there a value with white space or a leading # is not read as ' +
+        'written: use a password without them.',
+    });
+  }
+  return withSysbenchPassword(settings.password, (passwordArgs) =>
+    spawnSysbench(ctx, command, [...passwordArgs, ...argv]),
+  );
+}
 
+async function spawnSysbench(ctx: StepContext, command: string, argv: string[]): Promise<unknown> {
+  ctx.setRendered({ argv: [SYSBENCH, ...argv] });
   const { execa } = await import('execa');
   const child = execa(SYSBENCH, argv, {
     cancelSignal: ctx.signal,

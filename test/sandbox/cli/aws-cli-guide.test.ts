@@ -62,15 +62,19 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
   }
 
   async function sh(script: string): Promise<ShellResult> {
-    const result = await execa('bash', ['-c', `${sandboxEnvLines(connection()).join('\n')}\n${script}`], {
-      reject: false,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_PAGER: '',
+    const result = await execa(
+      'bash',
+      ['-c', `${sandboxEnvLines(connection()).join('\n')}\nexport MYSQL_PWD="$DBPASS"\n${script}`],
+      {
+        reject: false,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_PAGER: '',
+        },
+        extendEnv: false,
       },
-      extendEnv: false,
-    });
+    );
     const label = `bash -c ${script.split('\n')[0]}`;
     auditText(`${label} (stdout)`, String(result.stdout));
     auditText(`${label} (stderr)`, String(result.stderr));
@@ -101,7 +105,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
 
   /** `checksum table sbtest1` through the mysql client, as the guide runs it. */
   async function checksum(host: string): Promise<string> {
-    const result = await sh(`mysql -h ${host} -u masteruser -pPassword1 mylab -e 'checksum table sbtest1'`);
+    const result = await sh(`mysql -h ${host} -u masteruser mylab -e 'checksum table sbtest1'`);
     assert.equal(result.exitCode, 0, result.stderr);
     const last = result.stdout.trim().split('\n').at(-1) ?? '';
     const [table, value] = last.split('\t');
@@ -110,16 +114,14 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
   }
 
   async function tables(host: string): Promise<string[]> {
-    const result = await sh(`mysql -h ${host} -u masteruser -pPassword1 mylab -N -e 'show tables'`);
+    const result = await sh(`mysql -h ${host} -u masteruser mylab -N -e 'show tables'`);
     assert.equal(result.exitCode, 0, result.stderr);
     return result.stdout.split('\n').filter(Boolean);
   }
 
   /** `select current_timestamp()` on the server, as the guide's time markers, in the form backtrack takes. */
   async function marker(host: string): Promise<string> {
-    const result = await sh(
-      `mysql -h ${host} -u masteruser -pPassword1 mylab -N -e 'select current_timestamp()'`,
-    );
+    const result = await sh(`mysql -h ${host} -u masteruser mylab -N -e 'select current_timestamp()'`);
     assert.equal(result.exitCode, 0, result.stderr);
     return result.stdout.trim().replace(' ', 'T') + 'Z';
   }
@@ -202,9 +204,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
     await sleep(2000);
     beforeDrop = await marker(cloneEndpoint);
     await sleep(1100);
-    const drop = await sh(
-      `mysql -h ${cloneEndpoint} -u masteruser -pPassword1 mylab -e 'drop table sbtest1'`,
-    );
+    const drop = await sh(`mysql -h ${cloneEndpoint} -u masteruser mylab -e 'drop table sbtest1'`);
     assert.equal(drop.exitCode, 0, drop.stderr);
     await sleep(1100);
     afterDrop = await marker(cloneEndpoint);
@@ -212,7 +212,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
 
     const prepare = await sh(
       `sysbench oltp_write_only --threads=1 --mysql-host=${cloneEndpoint} --mysql-user=masteruser ` +
-        `--mysql-password=Password1 --mysql-port=3306 --tables=1 --mysql-db=mylab --table-size=2000 prepare`,
+        `--config-file=<(printf 'mysql-password=%s\\n' "$DBPASS") --mysql-port=3306 --tables=1 --mysql-db=mylab --table-size=2000 prepare`,
     );
     assert.equal(prepare.exitCode, 0, prepare.stdout + prepare.stderr);
     assert.match(prepare.stdout, /Inserting 2000 records into 'sbtest1'/);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
+import { withSysbenchPassword } from '../../../src/core/private-file.js';
 import {
   createMariaDbDataPlane,
   isDataPlaneError,
@@ -23,19 +24,21 @@ describe('MariaDB data plane: clone', function () {
     source = await clusterSpec('source');
     clone = await clusterSpec('source-clone');
     await plane.createCluster(source);
-    await execa('sysbench', [
-      'oltp_write_only',
-      '--db-driver=mysql',
-      `--mysql-host=${source.host}`,
-      `--mysql-port=${source.port}`,
-      `--mysql-user=${source.masterUsername}`,
-      `--mysql-password=${source.masterPassword}`,
-      `--mysql-db=${source.databaseName}`,
-      '--tables=1',
-      '--table-size=10000',
-      '--threads=1',
-      'prepare',
-    ]);
+    await withSysbenchPassword(source.masterPassword, (passwordArgs) =>
+      execa('sysbench', [
+        ...passwordArgs,
+        'oltp_write_only',
+        '--db-driver=mysql',
+        `--mysql-host=${source.host}`,
+        `--mysql-port=${source.port}`,
+        `--mysql-user=${source.masterUsername}`,
+        `--mysql-db=${source.databaseName}`,
+        '--tables=1',
+        '--table-size=10000',
+        '--threads=1',
+        'prepare',
+      ]),
+    );
     await fillTable(source, 'items', 5000, 7);
     sourceChecksum = await checksum(source, 'sbtest1');
     itemsChecksum = await checksum(source, 'items');
