@@ -4,8 +4,10 @@
  * crash and come back), so a session whose connection the server closed reconnects before its next
  * statement instead of failing. While the server is still down, connecting is refused: a session that was
  * connected before keeps trying, with backoff, until the server takes connections again, the step is
- * aborted, or a minute has passed. The first connection of a session is tried once, so that a wrong host
- * or port is reported at once. A statement is never sent twice here: whether one cut off by a lost
+ * aborted, or a minute has passed. The first connection of a session waits the same way, for a shorter
+ * while (30 s): a server that is restarting (an Aurora failover or reboot) refuses connections for a few
+ * seconds, and one that is not there is reported soon enough, naming the address and how long it was tried.
+ * Errors that no wait cures (a name that does not resolve, a refused login) are reported at once. A statement is never sent twice here: whether one cut off by a lost
  * connection may be sent again is for the caller to decide (the sql step resends pure reads only).
  */
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
@@ -40,6 +42,11 @@ export interface ConnectionPoolOptions {
    */
   reconnectWaitMs?: number;
   /**
+   * How long the first connection of a session keeps trying while the server refuses (default 30 s): a
+   * restarting server takes seconds to listen again; a wrong address costs this long to report.
+   */
+  firstConnectWaitMs?: number;
+  /**
    * First pause between reconnect attempts, doubled after each one up to `reconnectMaxIntervalMs`; each pause
    * is drawn between half and all of that (equal jitter).
    */
@@ -48,6 +55,7 @@ export interface ConnectionPoolOptions {
 }
 
 const RECONNECT_WAIT_MS = 60_000;
+const FIRST_CONNECT_WAIT_MS = 30_000;
 const RECONNECT_INTERVAL_MS = 100;
 const RECONNECT_MAX_INTERVAL_MS = 2_000;
 
@@ -180,7 +188,9 @@ class MysqlSession implements SqlSession {
       connectTimeout: this.options.connectTimeoutMs ?? 20_000,
     };
     const where = `${settings.user}@${settings.host}:${settings.port}`;
-    const waitMs = this.connectedBefore ? (this.options.reconnectWaitMs ?? RECONNECT_WAIT_MS) : 0;
+    const waitMs = this.connectedBefore
+      ? (this.options.reconnectWaitMs ?? RECONNECT_WAIT_MS)
+      : (this.options.firstConnectWaitMs ?? FIRST_CONNECT_WAIT_MS);
     const maxPause = this.options.reconnectMaxIntervalMs ?? RECONNECT_MAX_INTERVAL_MS;
     let pause = Math.min(this.options.reconnectIntervalMs ?? RECONNECT_INTERVAL_MS, maxPause);
     const started = Date.now();
@@ -202,12 +212,15 @@ class MysqlSession implements SqlSession {
         }
         const failure = sqlError(error, `cannot connect to ${this.name} (${where}): `);
         if (attempts > 1 && isNotUp(error)) {
-          failure.message +=
-            `; the server went away and did not take connections again: tried for ` +
-            `${seconds(Date.now() - started)} (${attempts} attempts)`;
-          failure.hint ??=
-            'Check that the cluster and its instance are available; a server that is only slow to come back ' +
-            'needs a longer wait.';
+          const tried = `tried for ${seconds(Date.now() - started)} (${attempts} attempts)`;
+          if (this.connectedBefore) {
+            failure.message += `; the server went away and did not take connections again: ${tried}`;
+            failure.hint ??=
+              'Check that the cluster and its instance are available; a server that is only slow to come ' +
+              'back needs a longer wait.';
+          } else {
+            failure.message += `; nothing took connections there: ${tried}`;
+          }
         }
         failure.span = this.options.spanOf(this.name);
         failure.hint ??= connectHint(failure.code);

@@ -156,22 +156,55 @@ describe('SQL sessions across a server restart (real MariaDB)', function () {
     assert.ok(Date.now() - started < 1500, 'the abort ended the wait');
   });
 
-  it('reports a first connection where nothing listens at once', async () => {
+  it('waits for a first connection to a server that is starting until it takes connections', async () => {
+    await plane.stop(CLUSTER);
+    const session = pool().session('db');
+    const started = Date.now();
+    const read = session.run('SELECT COUNT(*) AS n FROM t', [], never);
+    await sleep(1500);
+    await plane.start(CLUSTER);
+    const result = await read;
+    assert.equal(result.rows[0]!.n, 500);
+    assert.ok(Date.now() - started >= 1500, 'the first connection waited for the server');
+  });
+
+  it('reports a first connection where nothing listens after its bounded wait, naming what it waited for', async () => {
     const nowhere = await freeHost('127.0.33', 2, 9);
     const session = new ConnectionPool({
       settings: async () => ({ host: nowhere, port: 3306, user: 'masteruser', password: PASSWORD }),
       spanOf: () => undefined,
+      firstConnectWaitMs: 1200,
     }).session('db');
     const started = Date.now();
     await assert.rejects(session.run('SELECT 1', [], never), (e: unknown) => {
       assert.ok(e instanceof StepError);
       assert.equal(e.code, 'ECONNREFUSED');
-      assert.match(e.message, /^cannot connect to db /);
-      assert.doesNotMatch(e.message, /tried for/);
+      assert.match(
+        e.message,
+        new RegExp(
+          `^cannot connect to db \\(masteruser@${nowhere.replaceAll('.', '\\.')}:3306\\): .*ECONNREFUSED.*` +
+            'nothing took connections there: tried for 1\\.\\d s \\(\\d+ attempts\\)$',
+        ),
+      );
       assert.match(e.hint ?? '', /Nothing listens there/);
       return true;
     });
-    assert.ok(Date.now() - started < 1000, 'no waiting on a first connection');
+    const took = Date.now() - started;
+    assert.ok(took >= 1100 && took < 5000, `gave up after ${took} ms`);
+  });
+
+  it('reports at once a first connection whose host name does not resolve', async () => {
+    const session = pool({
+      settings: async () => ({ host: 'no-such-host.invalid', port: 3306, user: 'u', password: PASSWORD }),
+    }).session('db');
+    const started = Date.now();
+    await assert.rejects(session.run('SELECT 1', [], never), (e: unknown) => {
+      assert.ok(e instanceof StepError);
+      assert.match(e.code, /^(ENOTFOUND|EAI_AGAIN)$/);
+      assert.doesNotMatch(e.message, /tried for/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, 'no waiting for a name that does not resolve');
   });
 
   it('keeps an sql read step working when the server crashes while it runs', async () => {
