@@ -12,6 +12,8 @@ import { startQueryServer, type QueryServer } from '../helpers/query-server.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
 const SECRET = 'cli-Secret-Value-42';
+/** Audited (test/helpers/secret-audit.ts) in all its JSON, URL and shell forms. */
+const AWKWARD_SECRET = 'My"Sec\\ret\tSp ce%9';
 
 function labrun(args: string[], options: LabrunOptions = {}): LabrunProcess {
   return labrunCli(args, { timeout: 60_000, ...options });
@@ -202,6 +204,40 @@ steps:
     });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.ok(!`${result.stdout}${result.stderr}`.includes(SECRET));
+  });
+
+  it('masks a secret with quotes, backslashes, a tab and a space in every form it is shown in', async () => {
+    const file = await ws.write({
+      'awkward-secret.yaml': `name: awkward-secret
+inputs:
+  token: { secret: true }
+steps:
+  - id: keep
+    type: capture
+    name: shown
+    value: "{{json inputs.token}}"
+  - id: compare
+    type: assert
+    that:
+      - actual: "{{json inputs.token}}"
+        equals: "{{inputs.token}}-not"
+        message: The token must differ.
+`,
+    });
+    const result = await labrun([
+      'run',
+      file,
+      '--set',
+      `token=${AWKWARD_SECRET}`,
+      '--runs-dir',
+      join(ws.dir, 'runs'),
+      '--json',
+      join(ws.dir, 'awkward.json'),
+    ]);
+    assert.equal(result.exitCode, 1, result.stderr);
+    assert.match(result.stderr, /The token must differ/);
+    assert.match(result.stderr, /\*\*\*\*/);
+    // The suite-wide audit checks every form of AWKWARD_SECRET in stdout, stderr, the run dir and the --json.
   });
 
   it('exits 1 when an assertion fails, showing both sides and the position', async () => {

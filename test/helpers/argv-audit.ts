@@ -2,6 +2,7 @@
  * What every local user sees: the command lines of all processes (/proc/<pid>/cmdline, what `ps` prints).
  * A sampler reads them every few milliseconds and counts each occurrence of the audited secrets, so that a
  * password handed to sysbench, mysql or mariadbd on argv, by labrun, the sandbox or a test helper, is caught.
+ * labrun's own command line is not counted: a secret there was typed by the test (`--set token=...`).
  */
 import { readdir, readFile } from 'node:fs/promises';
 
@@ -52,6 +53,8 @@ export function startArgvSampler(
       seen.add(key);
       if (options.match !== undefined && (argv[0] ?? '').split('/').pop() === options.match) matched.add(key);
       const line = argv.join(' ');
+      // labrun's own command line holds what the test typed (`--set password=...`), not what labrun passed on.
+      if (argv.some((part) => part.endsWith('dist/cli/main.js'))) continue;
       for (const secret of secrets) {
         if (!line.includes(secret)) continue;
         const command = line.split(secret).join('<secret>');

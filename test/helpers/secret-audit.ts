@@ -9,6 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { secretForms } from '../../src/engine/mask.js';
 
 /**
  * Every secret the tests hand to labrun: none of them may appear in anything labrun prints or writes.
@@ -27,7 +28,15 @@ export const AUDITED_SECRETS: readonly string[] = [
   'Tr0ub4dor-secret-value',
   'tok-Very-Secret-1',
   'labrun-test-secret-key',
+  // test/cli/cli.test.ts: a secret with a quote, a backslash, a tab and a space, shown escaped.
+  'My"Sec\\ret\tSp ce%9',
 ];
+
+/** Each audited secret with the forms it takes in JSON, URLs and shell words (src/engine/mask.ts). */
+const AUDITED_FORMS: ReadonlyArray<{ secret: string; forms: string[] }> = AUDITED_SECRETS.map((secret) => ({
+  secret,
+  forms: secretForms(secret),
+}));
 
 export interface AuditFinding {
   /** What was audited: a command line and stream, or a file path. */
@@ -78,8 +87,8 @@ const { findings, stats, runDirs, sandboxHomes, fileVersions } = registry;
 export function auditText(label: string, text: string): void {
   stats.outputs += 1;
   stats.bytes += Buffer.byteLength(text);
-  for (const secret of AUDITED_SECRETS) {
-    const count = text.split(secret).length - 1;
+  for (const { secret, forms } of AUDITED_FORMS) {
+    const count = forms.reduce((sum, form) => sum + text.split(form).length - 1, 0);
     if (count > 0) findings.push({ label, secret, count });
   }
 }
