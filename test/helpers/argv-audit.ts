@@ -6,6 +6,15 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 
+/**
+ * The environment entry that marks this test process's descendants (set once, inherited by every process the
+ * tests start, the sandbox daemons and their children included): pass it as `marker`.
+ */
+export function argvAuditMarker(): string {
+  process.env.LABRUN_ARGV_AUDIT ??= String(process.pid);
+  return `LABRUN_ARGV_AUDIT=${process.env.LABRUN_ARGV_AUDIT}`;
+}
+
 export interface ArgvFinding {
   secret: string;
   /** The command line the secret was seen in, with the secret itself cut out. */
@@ -29,10 +38,12 @@ export interface ArgvReport {
 /**
  * Samples every process's command line every `intervalMs` until stopped. `match` (a program name such as
  * `sysbench`) counts the processes of that program seen, to show the sampling saw what it was meant to.
+ * With `marker` (`NAME=value`), only processes whose environment holds it count: the descendants of the
+ * process that set it, the sandbox daemon it started included, and not other programs on the machine.
  */
 export function startArgvSampler(
   secrets: readonly string[],
-  options: { intervalMs?: number; match?: string } = {},
+  options: { intervalMs?: number; match?: string; marker?: string } = {},
 ): ArgvSampler {
   const intervalMs = options.intervalMs ?? 20;
   const seen = new Set<string>();
@@ -48,6 +59,7 @@ export function startArgvSampler(
     );
     for (const [i, raw] of lines.entries()) {
       if (raw === '') continue;
+      if (options.marker !== undefined && !(await environ(entries[i]!)).includes(options.marker)) continue;
       const argv = raw.split('\0').filter((part) => part !== '');
       const key = `${entries[i]}:${argv[0] ?? ''}`;
       seen.add(key);
@@ -78,4 +90,10 @@ export function startArgvSampler(
       return { samples, processes: seen.size, matched: matched.size, findings: [...findings.values()] };
     },
   };
+}
+
+/** The NUL-separated `NAME=value` entries of a process's environment ([] once it has gone). */
+async function environ(pid: string): Promise<string[]> {
+  const raw = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+  return raw.split('\0');
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import mysql from 'mysql2/promise';
 import { parsePrepare, parseRun } from '../../src/steps/sysbench/execute.js';
 import { SYSBENCH_RESULT_TYPES } from '../../src/steps/sysbench/static.js';
-import { startArgvSampler } from '../helpers/argv-audit.js';
+import { argvAuditMarker, startArgvSampler } from '../helpers/argv-audit.js';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
 import { workspace, type Workspace } from '../helpers/runbook.js';
 
@@ -166,7 +166,11 @@ finally:
   it('gives sysbench the password in a private file, never on its command line', async () => {
     for (const [i, password] of READABLE.entries()) {
       await userWithPassword(`pw${i}`, password);
-      const sampler = startArgvSampler([password], { match: 'sysbench', intervalMs: 2 });
+      const sampler = startArgvSampler([password], {
+        match: 'sysbench',
+        intervalMs: 2,
+        marker: argvAuditMarker(),
+      });
       const { record } = await ws.run(passwordRunbook, {
         set: { host: db.host, user: `pw${i}`, password, database: db.database },
       });
@@ -180,7 +184,7 @@ finally:
 
   it('refuses, before sysbench starts, a password sysbench cannot read from its config file', async () => {
     for (const [password, reason] of UNREADABLE) {
-      const sampler = startArgvSampler([], { match: 'sysbench', intervalMs: 2 });
+      const sampler = startArgvSampler([], { match: 'sysbench', intervalMs: 2, marker: argvAuditMarker() });
       const { record } = await ws.run(passwordRunbook, {
         set: { host: db.host, user: db.user, password, database: db.database },
       });
