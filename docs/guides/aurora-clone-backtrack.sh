@@ -35,6 +35,8 @@ TABLE_SIZE="${TABLE_SIZE:-1000000}"
 INSTANCE_CLASS="${INSTANCE_CLASS:-db.r4.large}" # The guide's legacy instance class.
 ENGINE="${ENGINE:-aurora}" # The guide's legacy engine name.
 BACKTRACK_WINDOW="${BACKTRACK_WINDOW:-86400}"
+POLL_INTERVAL="${POLL_INTERVAL:-1s}" # First interval between status polls; it backs off by 1.5x up to pollMaxInterval.
+POLL_MAX_INTERVAL="${POLL_MAX_INTERVAL:-30s}" # Longest interval between status polls.
 export MYSQL_PWD="$DBPASS"
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -42,7 +44,7 @@ STEP=''
 FAILED_CHECKS=0
 step() { STEP=$2; printf '[%s] %s: %s\n' "$1" "$2" "$3"; }
 note() { printf '  %s: %s\n' "$1" "$2"; }
-fail() { printf 'FAILED: step %s: %s\n' "$STEP" "$1" >&2; exit "\${2:-3}"; }
+fail() { printf 'FAILED: step %s: %s\n' "$STEP" "$1" >&2; exit "${2:-3}"; }
 is_number() { [[ $1 =~ ^[[:space:]]*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$ ]]; }
 # Numbers and numeric strings compare as numbers, as in labrun's assertions.
 same() {
@@ -75,6 +77,18 @@ check() { # MESSAGE ACTUAL OPERATOR EXPECTED...
   fi
 }
 checks_done() { [ "$FAILED_CHECKS" -eq 0 ] || fail "$FAILED_CHECKS check(s) of $1 failed" 1; }
+# seconds_of DURATION: a runbook duration (500ms, 10s, 5m, 1h30m) in seconds, as sleep takes them.
+seconds_of() {
+  awk -v d="$1" 'BEGIN {
+    s = d; t = 0
+    while (s != "" && match(s, /^[0-9]+(\.[0-9]+)?(ms|s|m|h)/)) {
+      part = substr(s, 1, RLENGTH); s = substr(s, RLENGTH + 1); unit = part; sub(/^[0-9.]+/, "", unit)
+      t += part * (unit == "ms" ? 0.001 : unit == "s" ? 1 : unit == "m" ? 60 : 3600)
+    }
+    if (s != "" || d == "") { printf "not a duration: \"%s\" (expected e.g. 500ms, 10s, 5m, 1h30m)\n", d > "/dev/stderr"; exit 1 }
+    print t
+  }'
+}
 # wait_for TIMEOUT INTERVAL BACKOFF MAX_INTERVAL 'SUCCESS...' 'FAILURE...' PROBE: runs PROBE, which prints the
 # observed value, until the value is one of SUCCESS; one of FAILURE, or TIMEOUT seconds, fails the step.
 wait_for() {
@@ -116,6 +130,9 @@ aws_call() {
   done
 }
 
+seconds_of "$POLL_INTERVAL" >/dev/null
+seconds_of "$POLL_MAX_INTERVAL" >/dev/null
+
 cleanup() {
   local status=$? failed=0
   trap - EXIT
@@ -130,7 +147,7 @@ cleanup() {
   } || failed=1
   step c2/2 delete-clone-cluster 'Delete the clone cluster'
   {
-    aws_call 10 1 InvalidDBClusterStateFault DBClusterNotFoundFault aws rds delete-db-cluster \
+    aws_call 10 "$(seconds_of "$POLL_INTERVAL")" InvalidDBClusterStateFault DBClusterNotFoundFault aws rds delete-db-cluster \
       --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
       --skip-final-snapshot >/dev/null
   } || failed=1
@@ -152,7 +169,8 @@ aws rds restore-db-cluster-to-point-in-time \
   --backtrack-window "$BACKTRACK_WINDOW" >/dev/null
 
 step 2/26 wait-clone-cluster 'Wait for the clone cluster to become available'
-aws rds wait db-cluster-available --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX"
+probe_wait_clone_cluster() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters cloning-failed' probe_wait_clone_cluster
 
 step 3/26 create-clone-instance 'Add a compute node to the clone'
 aws rds create-db-instance \
@@ -162,7 +180,8 @@ aws rds create-db-instance \
   --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" >/dev/null
 
 step 4/26 wait-clone-instance 'Wait for the clone'\''s instance to become available'
-aws rds wait db-instance-available --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance"
+probe_wait_clone_instance() { aws rds describe-db-instances --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" --query 'DBInstances[0].DBInstanceStatus' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters' probe_wait_clone_instance
 
 step 5/26 describe-clone 'Read the clone'\''s endpoint'
 DESCRIBE_CLONE_OUTPUT=$(aws rds describe-db-clusters \
@@ -222,7 +241,8 @@ aws rds backtrack-db-cluster \
   --backtrack-to "$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
 step 18/26 wait-backtrack-after-drop 'Wait for the backtrack to finish'
-aws rds wait db-cluster-available --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX"
+probe_wait_backtrack_after_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_after_drop
 
 step 19/26 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
 TABLES_AFTER_FIRST_BACKTRACK_N=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_name = 'sbtest1'" | awk -F'\t' 'NR == 1 { print $1 }')
@@ -238,7 +258,8 @@ aws rds backtrack-db-cluster \
   --backtrack-to "$(date -u -d "$BEFORE_DROP" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
 step 22/26 wait-backtrack-before-drop 'Wait for the backtrack to finish'
-aws rds wait db-cluster-available --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX"
+probe_wait_backtrack_before_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_before_drop
 
 step 23/26 checksum-restored 'Checksum sbtest1 after the second backtrack'
 RESTORED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')

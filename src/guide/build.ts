@@ -34,6 +34,8 @@ export interface Guide {
   context: GuideContext;
   /** Whether the guide was written for a target (real values) or with placeholders. */
   targeted: boolean;
+  /** Whether that target is the local sandbox. */
+  sandbox: boolean;
 }
 
 export function buildGuide(
@@ -78,7 +80,15 @@ export function buildGuide(
     runbook.finally.forEach((step, i) => cleanup.steps.push(translate(step, context, i + 1)));
     sections.push(cleanup);
   }
-  return { format, runbook, inputs: [...inputs.values()], sections, context, targeted: target.targeted };
+  return {
+    format,
+    runbook,
+    inputs: [...inputs.values()],
+    sections,
+    context,
+    targeted: target.targeted,
+    sandbox: target.targeted && target.sandbox === true,
+  };
 }
 
 /** Inputs given with --set that do not fit, or name no input. */

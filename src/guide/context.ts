@@ -57,6 +57,10 @@ export class GuideContext {
   readonly placeholders = new Set<string>();
   /** Connections whose password the commands need, by the password's shell word. */
   readonly passwords = new Set<string>();
+  /** Whether any command is an aws CLI command. */
+  usesAws = false;
+  /** Shell words the script reads as durations (`seconds_of`), checked once before the lab starts. */
+  readonly scriptDurations = new Set<string>();
   private readonly wantedBySteps = new Map<string, Wanted[]>();
 
   constructor(

@@ -16,6 +16,8 @@ export interface GuideTarget {
   env?: Record<string, string | undefined>;
   /** `--set name=value`. */
   set?: Record<string, string>;
+  /** The target is the local sandbox: the guide starts by pointing the shell at it. */
+  sandbox?: boolean;
 }
 
 export interface GuideInput {

@@ -13,7 +13,7 @@ STEP=''
 FAILED_CHECKS=0
 step() { STEP=$2; printf '[%s] %s: %s\n' "$1" "$2" "$3"; }
 note() { printf '  %s: %s\n' "$1" "$2"; }
-fail() { printf 'FAILED: step %s: %s\n' "$STEP" "$1" >&2; exit "\${2:-3}"; }
+fail() { printf 'FAILED: step %s: %s\n' "$STEP" "$1" >&2; exit "${'$'}{2:-3}"; }
 is_number() { [[ $1 =~ ^[[:space:]]*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$ ]]; }
 # Numbers and numeric strings compare as numbers, as in labrun's assertions.
 same() {
@@ -46,6 +46,18 @@ check() { # MESSAGE ACTUAL OPERATOR EXPECTED...
   fi
 }
 checks_done() { [ "$FAILED_CHECKS" -eq 0 ] || fail "$FAILED_CHECKS check(s) of $1 failed" 1; }
+# seconds_of DURATION: a runbook duration (500ms, 10s, 5m, 1h30m) in seconds, as sleep takes them.
+seconds_of() {
+  awk -v d="$1" 'BEGIN {
+    s = d; t = 0
+    while (s != "" && match(s, /^[0-9]+(\.[0-9]+)?(ms|s|m|h)/)) {
+      part = substr(s, 1, RLENGTH); s = substr(s, RLENGTH + 1); unit = part; sub(/^[0-9.]+/, "", unit)
+      t += part * (unit == "ms" ? 0.001 : unit == "s" ? 1 : unit == "m" ? 60 : 3600)
+    }
+    if (s != "" || d == "") { printf "not a duration: \"%s\" (expected e.g. 500ms, 10s, 5m, 1h30m)\n", d > "/dev/stderr"; exit 1 }
+    print t
+  }'
+}
 # wait_for TIMEOUT INTERVAL BACKOFF MAX_INTERVAL 'SUCCESS...' 'FAILURE...' PROBE: runs PROBE, which prints the
 # observed value, until the value is one of SUCCESS; one of FAILURE, or TIMEOUT seconds, fails the step.
 wait_for() {
@@ -142,6 +154,9 @@ export function renderScript(guide: Guide): string {
   if (context.passwords.size > 0 && sharedPassword(context))
     out.push(`export MYSQL_PWD=${[...context.passwords][0]}`);
   out.push(HELPERS, '');
+  // A duration given in the environment that does not read as one stops the script before the lab starts.
+  for (const word of context.scriptDurations) out.push(`seconds_of ${word} >/dev/null`);
+  if (context.scriptDurations.size > 0) out.push('');
 
   const main = guide.sections.filter((s) => !s.cleanup);
   const cleanup = guide.sections.find((s) => s.cleanup);

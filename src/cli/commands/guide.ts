@@ -46,6 +46,7 @@ export async function guideCommand(file: string, flags: GuideFlags, output: Outp
       set,
       ...(target?.stackOutputs ? { stackOutputs: target.stackOutputs } : {}),
       ...(target ? { env: target.env } : {}),
+      ...(flags.sandbox ? { sandbox: true } : {}),
     },
     ...(example ? { example } : {}),
   });

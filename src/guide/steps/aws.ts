@@ -11,7 +11,7 @@ import { operationModel } from '../../steps/aws/model.js';
 import { jmesPath, type GuideContext } from '../context.js';
 import { commandLines } from '../layout.js';
 import { cliName } from '../names.js';
-import { normalize, quote, text, type Word } from '../shell.js';
+import { literalText, normalize, quote, text, type Word } from '../shell.js';
 import { label } from './sql.js';
 import { emptyGuide, type StepTranslator } from './types.js';
 
@@ -26,7 +26,7 @@ export const awsGuide: StepTranslator = (step, ctx) => {
     groups.push(['--query', quote(text(query)), '--output', 'text']);
   }
   const scriptPrefix = retry
-    ? `aws_call ${retry.attempts} ${retry.interval} ${quote(text(retry.on))} ${quote(text(retry.ignore))} `
+    ? `aws_call ${retry.attempts} ${retry.scriptInterval} ${quote(text(retry.on))} ${quote(text(retry.ignore))} `
     : '';
   if (wanted.length === 0) {
     guide.commands.push(...commandLines(groups));
@@ -88,6 +88,7 @@ export function awsCommand(
   base: string,
   body: Record<string, unknown>,
 ): string[][] {
+  ctx.usesAws = true;
   const service = typeof body.service === 'string' ? body.service : 'rds';
   const operation = String(body.operation);
   const groups: string[][] = [['aws', service, cliName(operation)]];
@@ -185,8 +186,10 @@ function jsonWord(ctx: GuideContext, step: CompiledStep, pointer: string, value:
 
 export interface RetryPresentation {
   attempts: number;
-  /** Seconds. */
+  /** Seconds, as the guide writes them. */
   interval: string;
+  /** The interval as the script's shell word: seconds, or `$(seconds_of ...)` over an input's variable. */
+  scriptInterval: string;
   /** Error codes retried, space-separated; empty: any error. */
   on: string;
   /** Error codes that count as done, space-separated. */
@@ -196,12 +199,13 @@ export interface RetryPresentation {
 /** The step's retry and ignoreErrors, for the script's aws_call; undefined when it has neither. */
 export function retryOf(ctx: GuideContext, step: CompiledStep): RetryPresentation | undefined {
   if (!step.retry && !step.ignoreErrors?.length) return undefined;
-  const interval = step.retry?.interval === undefined ? '1s' : ctx.known(step.retry.interval)?.value;
-  if (typeof interval !== 'string')
+  const given = step.retry?.interval ?? '1s';
+  if (typeof ctx.known(given)?.value !== 'string')
     ctx.fail(step, '/retry/interval', 'the retry interval must be known when the guide is written');
   return {
     attempts: step.retry?.attempts ?? 1,
-    interval: durationSeconds(ctx, step, '/retry/interval', interval),
+    interval: durationSeconds(ctx, step, '/retry/interval', given),
+    scriptInterval: scriptSeconds(ctx, step, '/retry/interval', given),
     on: (step.retry?.on ?? []).join(' '),
     ignore: (step.ignoreErrors ?? []).join(' '),
   };
@@ -219,6 +223,25 @@ export function durationSeconds(
   if (ms === undefined)
     ctx.fail(step, pointer, `the duration ${JSON.stringify(value)} must be known when the guide is written`);
   return String(Math.round(ms) / 1000);
+}
+
+/**
+ * A duration as the script takes it: the seconds written in for a literal; for a template over inputs,
+ * `"$(seconds_of "$POLL_INTERVAL")"`, so that a value given in the environment counts, as it does for every
+ * other input of the script. (The guide for a person writes the seconds.)
+ */
+export function scriptSeconds(
+  ctx: GuideContext,
+  step: CompiledStep,
+  pointer: string,
+  value: unknown,
+): string {
+  const seconds = durationSeconds(ctx, step, pointer, value);
+  if (ctx.format !== 'sh' || typeof value !== 'string' || !value.includes('{{')) return seconds;
+  const word = ctx.word(step, pointer, value);
+  if (literalText(word) !== undefined) return seconds;
+  ctx.scriptDurations.add(quote(word));
+  return quote([{ kind: 'command', code: `seconds_of ${quote(word)}` }]);
 }
 
 function parseMs(value: string): number | undefined {

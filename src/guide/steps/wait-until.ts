@@ -1,12 +1,13 @@
 /**
  * The `wait-until` step in a guide: `aws rds wait ...` where one of the CLI's waiters waits for the same
- * thing, otherwise a polling loop with the step's interval and timeout; `sleep` for a plain duration.
+ * thing, otherwise a polling loop with the step's interval and timeout; `sleep` for a plain duration. The
+ * script always polls as labrun does (`wait_for`: the step's interval, backoff, failure values and timeout).
  */
 import type { CompiledStep } from '../../runbook/types.js';
 import { jmesPath, resultPath, type GuideContext, type Wanted } from '../context.js';
 import { commandLines } from '../layout.js';
 import { quote, quoteText, text } from '../shell.js';
-import { awsCommand, durationSeconds } from './aws.js';
+import { awsCommand, durationSeconds, scriptSeconds } from './aws.js';
 import { awkPick, locate, mysqlCommand, statementWord } from './mysql.js';
 import { emptyGuide, type StepGuide, type StepTranslator } from './types.js';
 
@@ -37,7 +38,7 @@ export const waitUntilGuide: StepTranslator = (step, ctx) => {
     const s = durationSeconds(ctx, step, '/duration', step.fields.duration);
     guide.prose.push(`Wait ${s} seconds.`);
     guide.commands.push(`sleep ${s}`);
-    guide.script.push(`sleep ${s}`);
+    guide.script.push(`sleep ${scriptSeconds(ctx, step, '/duration', step.fields.duration)}`);
     return guide;
   }
   const probe = (step.fields.probe ?? {}) as Record<string, unknown>;
@@ -65,27 +66,39 @@ export const waitUntilGuide: StepTranslator = (step, ctx) => {
             probe.params !== undefined,
         )
       : undefined;
+  // The script polls as labrun does, with the step's interval, backoff, failure values and timeout (an
+  // interval or timeout from an input follows the input's variable). The guide uses the CLI's waiter where
+  // one waits for the same thing: that is what a person types.
+  const probeCommand = probeLine(ctx, step, probe, path);
+  const interval = durationSeconds(ctx, step, '/interval', step.fields.interval ?? '2s');
+  const backoff = typeof step.fields.backoff === 'number' ? step.fields.backoff : 1.5;
+  const name = `probe_${step.id.replace(/-/g, '_')}`;
+  const seconds = (pointer: string, value: unknown): string => scriptSeconds(ctx, step, pointer, value);
+  guide.script.push(
+    `${name}() { ${probeCommand}; }`,
+    [
+      'wait_for',
+      seconds('/timeout', step.timeout ?? DEFAULT_TIMEOUT),
+      seconds('/interval', step.fields.interval ?? '2s'),
+      String(backoff),
+      seconds('/maxInterval', step.fields.maxInterval ?? '30s'),
+      quote(text(success.join(' '))),
+      quote(text(failure.join(' '))),
+      name,
+    ].join(' '),
+  );
+
   if (waiter && Number(timeout) <= WAITER_SECONDS) {
     const groups = awsCommand(ctx, step, '/probe', probe);
     groups[0] = ['aws', waiter.service, 'wait', waiter.waiter];
-    guide.commands.push(...commandLines(groups));
     const limit = Number(timeout) < WAITER_SECONDS ? `timeout ${timeout} ` : '';
-    guide.script.push(...commandLines(groups, limit));
+    guide.commands.push(...commandLines(groups, limit));
     guide.prose.push(
       `This waits until ${what} is \`${waiter.success}\` (the CLI asks every 30 seconds${Number(timeout) < WAITER_SECONDS ? `; give up after ${timeout} s` : ', for up to 30 minutes'}). It returns at once when it already is, and fails if the status becomes one that never turns \`available\`.`,
     );
     return guide;
   }
 
-  const probeCommand = probeLine(ctx, step, probe, path);
-  const interval = durationSeconds(ctx, step, '/interval', step.fields.interval ?? '2s');
-  const maxInterval = durationSeconds(ctx, step, '/maxInterval', step.fields.maxInterval ?? '30s');
-  const backoff = typeof step.fields.backoff === 'number' ? step.fields.backoff : 1.5;
-  const name = `probe_${step.id.replace(/-/g, '_')}`;
-  guide.script.push(
-    `${name}() { ${probeCommand}; }`,
-    `wait_for ${timeout} ${interval} ${backoff} ${maxInterval} ${quote(text(success.join(' ')))} ${quote(text(failure.join(' ')))} ${name}`,
-  );
   const done = success.map((v) => `[ "$observed" = ${quoteText(v)} ]`).join(' || ');
   guide.commands.push(
     `deadline=$((SECONDS + ${Math.ceil(Number(timeout))}))`,
