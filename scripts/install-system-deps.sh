@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages labrun's sandbox and tests use, when any is missing:
-# MariaDB server, client and backup tool, sysbench, and the aws CLI.
+# MariaDB server, client and backup tool, sysbench, the aws CLI, and strace (the guide tests trace the
+# commands the generated guides start, to show no password is on a command line).
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ command -v mariadb-backup >/dev/null 2>&1 || need+=(mariadb-backup)
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 command -v sysbench >/dev/null 2>&1 || need+=(sysbench)
 command -v aws >/dev/null 2>&1 || need+=(awscli)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

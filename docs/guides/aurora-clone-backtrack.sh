@@ -9,16 +9,18 @@
 # Needs bash, the aws CLI (v1 or v2), the mysql client, sysbench and GNU coreutils. Each value below can be
 # set in the environment; otherwise it is read from the CloudFormation stack named by STACK_NAME (or the
 # first argument), or takes the default written here. Passwords are read from the environment and never
-# appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, another non-zero
-# status when a command fails. The clean-up steps run at exit, whatever happened.
+# appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, 2 when a value
+# is unusable, another non-zero status when a command fails. The clean-up steps run at exit, whatever
+# happened.
 set -euo pipefail
 
 STACK_NAME="${STACK_NAME:-${1:-}}"
 stack_output() {
-  [ -n "$STACK_NAME" ] || { echo "give the stack name as STACK_NAME or the first argument (for $1)" >&2; return 1; }
+  [ -n "$STACK_NAME" ] || { echo "give the stack name as STACK_NAME or the first argument (for $1)" >&2; return 2; }
   local value
-  value=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text)
-  [ "$value" != None ] || { echo "the stack $STACK_NAME has no output $1" >&2; return 1; }
+  value=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text) ||
+    { echo "could not read the output $1 of the stack $STACK_NAME" >&2; return 2; }
+  [ -n "$value" ] && [ "$value" != None ] || { echo "the stack $STACK_NAME has no output $1" >&2; return 2; }
   printf '%s' "$value"
 }
 
@@ -29,7 +31,7 @@ CLONE_SUFFIX="${CLONE_SUFFIX:-clone}" # The clone is <clusterName>-<cloneSuffix>
 DB_SECURITY_GROUP="${DB_SECURITY_GROUP:-$(stack_output dbSecurityGroup)}"
 DB_SUBNET_GROUP="${DB_SUBNET_GROUP:-$(stack_output dbSubnetGroup)}"
 DBUSER="${DBUSER:-masteruser}"
-: "${DBPASS:?set DBPASS: it is the dbPassword input}"
+[ -n "${DBPASS:-}" ] || { echo 'set DBPASS: it is the dbPassword input' >&2; exit 2; }
 DATABASE="${DATABASE:-mylab}"
 TABLE_SIZE="${TABLE_SIZE:-1000000}"
 INSTANCE_CLASS="${INSTANCE_CLASS:-db.r4.large}" # The guide's legacy instance class.
@@ -130,8 +132,8 @@ aws_call() {
   done
 }
 
-seconds_of "$POLL_INTERVAL" >/dev/null
-seconds_of "$POLL_MAX_INTERVAL" >/dev/null
+seconds_of "$POLL_INTERVAL" >/dev/null || exit 2
+seconds_of "$POLL_MAX_INTERVAL" >/dev/null || exit 2
 
 cleanup() {
   local status=$? failed=0

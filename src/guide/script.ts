@@ -110,8 +110,9 @@ export function renderScript(guide: Guide): string {
     '# Needs bash, the aws CLI (v1 or v2), the mysql client, sysbench and GNU coreutils. Each value below can be',
     '# set in the environment; otherwise it is read from the CloudFormation stack named by STACK_NAME (or the',
     '# first argument), or takes the default written here. Passwords are read from the environment and never',
-    '# appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, another non-zero',
-    '# status when a command fails. The clean-up steps run at exit, whatever happened.',
+    '# appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, 2 when a value',
+    '# is unusable, another non-zero status when a command fails. The clean-up steps run at exit, whatever',
+    '# happened.',
     'set -euo pipefail',
     '',
   );
@@ -127,10 +128,11 @@ export function renderScript(guide: Guide): string {
     out.push(
       'STACK_NAME="${STACK_NAME:-${1:-}}"',
       'stack_output() {',
-      `  [ -n "$STACK_NAME" ] || { echo "give the stack name as STACK_NAME or the first argument (for $1)" >&2; return 1; }`,
+      `  [ -n "$STACK_NAME" ] || { echo "give the stack name as STACK_NAME or the first argument (for $1)" >&2; return 2; }`,
       '  local value',
-      `  value=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text)`,
-      `  [ "$value" != None ] || { echo "the stack $STACK_NAME has no output $1" >&2; return 1; }`,
+      `  value=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]" --output text) ||`,
+      `    { echo "could not read the output $1 of the stack $STACK_NAME" >&2; return 2; }`,
+      `  [ -n "$value" ] && [ "$value" != None ] || { echo "the stack $STACK_NAME has no output $1" >&2; return 2; }`,
       '  printf \'%s\' "$value"',
       '}',
       '',
@@ -143,19 +145,19 @@ export function renderScript(guide: Guide): string {
     if (!context.variableInputs.has(input.spec.name)) continue;
     const name = input.shellName;
     const about = input.spec.description ? ` # ${input.spec.description.trim().replace(/\s+/g, ' ')}` : '';
-    if (input.spec.secret) out.push(`: "\${${name}:?set ${name}: it is the ${input.spec.name} input}"`);
+    if (input.spec.secret) out.push(required(name, input.spec.name));
     else if (input.value !== undefined) out.push(`${name}="\${${name}:-${String(input.value)}}"${about}`);
     else if (input.spec.stackOutput)
       out.push(`${name}="\${${name}:-$(stack_output ${input.spec.stackOutput})}"${about}`);
     else if (input.spec.default !== undefined)
       out.push(`${name}="\${${name}:-${String(input.spec.default)}}"${about}`);
-    else out.push(`: "\${${name}:?set ${name}: it is the ${input.spec.name} input}"`);
+    else out.push(required(name, input.spec.name));
   }
   if (context.passwords.size > 0 && sharedPassword(context))
     out.push(`export MYSQL_PWD=${[...context.passwords][0]}`);
   out.push(HELPERS, '');
   // A duration given in the environment that does not read as one stops the script before the lab starts.
-  for (const word of context.scriptDurations) out.push(`seconds_of ${word} >/dev/null`);
+  for (const word of context.scriptDurations) out.push(`seconds_of ${word} >/dev/null || exit 2`);
   if (context.scriptDurations.size > 0) out.push('');
 
   const main = guide.sections.filter((s) => !s.cleanup);
@@ -185,6 +187,11 @@ export function renderScript(guide: Guide): string {
   }
   out.push("echo 'The lab passed: every check holds.'");
   return `${out.join('\n')}\n`;
+}
+
+/** A value the script cannot do without: unset or empty, it stops with exit 2 before the lab starts. */
+function required(variable: string, input: string): string {
+  return `[ -n "\${${variable}:-}" ] || { echo ${shellText(`set ${variable}: it is the ${input} input`)} >&2; exit 2; }`;
 }
 
 function stepCall(counter: string, item: GuideStep): string {
