@@ -6,12 +6,12 @@
 # CHECKSUM TABLE, drops and re-creates sbtest1 on the clone, then backtracks the clone twice: to just
 # after the DROP (sbtest1 is gone) and to just before it (sbtest1 is back with the source's checksum).
 #
-# Needs bash, the aws CLI (v1 or v2), the mysql client, sysbench and GNU coreutils. Each value below can be
-# set in the environment; otherwise it is read from the CloudFormation stack named by STACK_NAME (or the
-# first argument), or takes the default written here. Passwords are read from the environment and never
-# appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, 2 when a value
-# is unusable, another non-zero status when a command fails. The clean-up steps run at exit, whatever
-# happened.
+# Needs bash, the aws CLI (v1 or v2), the mysql client, sysbench and GNU coreutils. Each value below can
+# be set in the environment; otherwise it is read from the CloudFormation stack named by STACK_NAME (or
+# the first argument), or takes the default written here. Passwords are read from the environment and
+# never appear on a command line. Exit status: 0 when every check holds, 1 when a check fails, 2 when a
+# value is unusable, another non-zero status when a command fails. The clean-up steps run at exit,
+# whatever happened.
 set -euo pipefail
 
 STACK_NAME="${STACK_NAME:-${1:-}}"
