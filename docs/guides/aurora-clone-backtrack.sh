@@ -74,7 +74,7 @@ check() { # MESSAGE ACTUAL OPERATOR EXPECTED...
   shift 3
   if holds "$actual" "$op" "$@"; then printf '  ok: %s\n' "$message"
   else
-    printf '  NOT OK: %s (expected %s %s %s)\n' "$message" "'$actual'" "$op" "$*" >&2
+    { printf "  NOT OK: %s (actual '%s'; expected: %s" "$message" "$actual" "$op"; printf " '%s'" "$@"; echo ')'; } >&2
     FAILED_CHECKS=$((FAILED_CHECKS + 1))
   fi
 }

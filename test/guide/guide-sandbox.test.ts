@@ -305,7 +305,7 @@ describe(`the generated guides run with the aws CLI, mysql and sysbench (${TABLE
       const notOk = outcomes(runbook, run.stderr).notOk;
       assert.equal(notOk.length, 1, run.stderr);
       assert.ok(
-        messages.some((m) => notOk[0]!.startsWith(`${m.message} (expected `)),
+        messages.some((m) => notOk[0]!.startsWith(`${m.message} (actual '`)),
         `NOT OK names the check: ${notOk[0]}`,
       );
       const result = outcomes(runbook, run.stdout);
