@@ -86,7 +86,9 @@ describe(`the generated guides run with the aws CLI, mysql and sysbench (${TABLE
   async function writeGuideFile(runbook: string, args: string[], out: string): Promise<string> {
     const result = await labrun(['guide', runbook, ...args, '--out', out]);
     assert.equal(result.exitCode, 0, result.stderr);
-    return readFile(out, 'utf8');
+    const text = await readFile(out, 'utf8');
+    assert.ok(!text.includes(password), `${out}: the guide never holds the password`);
+    return text;
   }
 
   /**
