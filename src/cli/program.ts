@@ -25,6 +25,14 @@ export interface RunFlags extends TargetFlags {
   runsDir: string;
   json?: string;
   junit?: string;
+  /** Continue an earlier run from this step. */
+  from?: string;
+  /** Continue an earlier run with this step alone. */
+  only?: string;
+  /** With --only: run finally too. */
+  finally?: boolean;
+  /** The run to continue (default: the latest run of the runbook in the runs dir). */
+  source?: string;
 }
 
 export interface ResumeFlags {
@@ -109,6 +117,19 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     .option('--runs-dir <dir>', 'where run records are written', 'runs')
     .option('--json <file>', 'also write the final run record to this file')
     .option('--junit <file>', 'write a JUnit XML report to this file')
+    .option(
+      '--from <step>',
+      'continue an earlier run of this runbook from this step, under a new run id: the steps before it are restored from that run, not run again',
+    )
+    .option(
+      '--only <step>',
+      'like --from, but run this step alone (the steps after it and finally are skipped)',
+    )
+    .option('--finally', 'with --only: run the finally steps too')
+    .option(
+      '--source <run>',
+      'with --from/--only: the run to continue (run id or directory in the runs dir; default: the latest run of this runbook there)',
+    )
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(file, flags, output);
@@ -145,6 +166,18 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
     .action(async (run: string | undefined, flags: ResumeFlags) => {
       const { resumeCommand } = await import('./commands/resume.js');
       exitCode = await resumeCommand(run, flags, output);
+    });
+
+  program
+    .command('show')
+    .description("show a run's summary, or one step's rendered input, result, captures and error")
+    .argument('<run>', 'run id or run directory in the runs dir (latest: the newest run there)')
+    .argument('[step]', 'step id: show this step in full')
+    .option('--runs-dir <dir>', 'where run records are', 'runs')
+    .option('--json', 'print the run record (or the step record) as JSON')
+    .action(async (run: string, step: string | undefined, flags: import('./commands/show.js').ShowFlags) => {
+      const { showCommand } = await import('./commands/show.js');
+      exitCode = await showCommand(run, step, flags, output);
     });
 
   const sandbox = program.command('sandbox').description('manage the local Aurora sandbox');

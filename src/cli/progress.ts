@@ -33,6 +33,13 @@ export async function createProgress(output: Output): Promise<ProgressView> {
   const finished = (event: StepFinishedEvent): void => {
     const time = event.status === 'skipped' ? '' : ` (${formatDuration(event.durationMs)})`;
     let verdict: string;
+    if (event.restoredFrom) {
+      // Not run here: the outcome of an earlier run, restored (labrun run --from).
+      output.out(
+        `${label(event.stepId)} ... ${c.dim(`${event.status} in run ${event.restoredFrom}, restored`)}`,
+      );
+      return;
+    }
     if (event.status === 'passed') {
       verdict = event.errorIgnored ? `${c.green('passed')}, ignored ${event.error?.code}` : c.green('passed');
     } else if (event.status === 'failed') {

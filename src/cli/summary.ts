@@ -28,6 +28,13 @@ export function printSummary(output: Output, record: RunRecord, recordPath: stri
     }
   }
   const count = (status: string): number => record.steps.filter((s) => s.status === status).length;
+  if (record.rerun) {
+    const restored = record.rerun.restored.length;
+    output.out();
+    output.out(
+      `Continued run ${record.rerun.source}: ${restored} step${restored === 1 ? '' : 's'} restored from it, not run again`,
+    );
+  }
   const verdict =
     record.status === 'passed'
       ? c.green('passed')

@@ -24,6 +24,29 @@ export interface StepOutline {
   cleanup: boolean;
   /** `file:line:col` of the step. */
   span: string;
+  /**
+   * A digest of what the step does (its type-specific fields, `if`, `capture`, timeout, retry, ignoreErrors
+   * and the connections it uses; not its title, guide, onResume or position): `labrun run --from` compares it
+   * to tell whether a step restored from an earlier run is still the step that ran there.
+   */
+  digest?: string;
+}
+
+/**
+ * A run that continues an earlier one from a step (`labrun run FILE --from STEP` or `--only STEP`): the steps
+ * before it were restored from that run's journal, not run again.
+ */
+export interface RerunSettings {
+  /** The run whose results were restored. */
+  source: string;
+  /** The first step that runs. */
+  from: string;
+  /** Only `from` runs; the steps after it are skipped. */
+  only?: boolean;
+  /** With `only`: `finally` runs too. */
+  finally?: boolean;
+  /** The ids of the steps restored from the source run, in order. */
+  restored: string[];
 }
 
 /**
@@ -51,6 +74,8 @@ export interface RunStartedEvent {
   steps: StepOutline[];
   runDir: string;
   resume?: ResumeSettings;
+  /** Set when the run continues an earlier run from a step. */
+  rerun?: RerunSettings;
 }
 
 /** A cut-off run continued by `labrun resume`: what follows in the journal is the new process's. */
@@ -129,6 +154,13 @@ export interface StepFinishedEvent {
   created?: ResourceRef[];
   /** How a resumed run settled a step that an earlier process left cut off mid-way. */
   reconciled?: string;
+  /**
+   * Set when the run did not get to the step (an earlier step failed, the run was interrupted, `--only` did
+   * not select it): it was skipped without its `if` being asked. A step skipped by its own `if` has no flag.
+   */
+  notRun?: boolean;
+  /** The run this step's outcome was restored from (`labrun run --from`); it did not run in this run. */
+  restoredFrom?: string;
 }
 
 export interface ResourceRef {

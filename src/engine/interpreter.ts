@@ -7,13 +7,21 @@ import type { CompiledRunbook, CompiledStep } from '../runbook/types.js';
 import type { AwsSettings } from '../steps/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { StepError, UsageError } from '../core/errors.js';
-import type { ResumeSettings, RunEvent, RunEventListener, RunStatus, StepOutline } from './events.js';
+import type {
+  RerunSettings,
+  ResumeSettings,
+  RunEvent,
+  RunEventListener,
+  RunStatus,
+  StepOutline,
+} from './events.js';
 import { preflightGuard } from './guard.js';
 import { MASK, Masker } from './mask.js';
-import { applyEvent, type RunRecord } from './record.js';
+import { applyEvent, type RunRecord, type StepRecord } from './record.js';
 import { formatSpan } from './render.js';
 import { RunContext } from './run-context.js';
 import { createRunStore, openRunStore } from './run-store.js';
+import { stepDigest } from './step-digest.js';
 import { DEFAULT_STEP_TIMEOUT_MS, iso, runStep, type CutOff } from './step-runner.js';
 import type { CrashWhen } from './crash-points.js';
 
@@ -48,6 +56,11 @@ export interface RunOptions {
   resume?: ResumeSettings;
   /** Kills the process at the first of these points it reaches: for testing recovery (crash-points.ts). */
   crashAt?: ReadonlyMap<string, CrashWhen>;
+  /**
+   * Continue an earlier run from a step (see rerun.ts, which checks and prepares this): the steps in `restore`
+   * are recorded as restored from `settings.source` and not run; the run starts at `settings.from`.
+   */
+  rerun?: { settings: RerunSettings; restore: StepRecord[] };
 }
 
 /**
@@ -154,10 +167,12 @@ export async function executeRun(
       runbook: { file: runbook.file, name: runbook.name, ...(runbook.title ? { title: runbook.title } : {}) },
       startedAt: iso(runStartedAt),
       inputs: shownInputs(runbook, options.inputs),
-      steps: all.map(outline),
+      steps: all.map((step) => outline(runbook, step)),
       runDir: store.dir,
       ...(options.resume ? { resume: maskedSettings(runbook, options.resume) } : {}),
+      ...(options.rerun ? { rerun: options.rerun.settings } : {}),
     });
+    for (const done of options.rerun?.restore ?? []) restoreFrom(emit, done, options.rerun!.settings.source);
   } else {
     emit({ type: 'run-resumed', resumedAt: iso(clock.now()) });
   }
@@ -180,12 +195,17 @@ export async function executeRun(
       durationMs: 0,
       attempts: 0,
       reason,
+      notRun: true,
     });
   };
+  // A run continuing another from a step (also when it is itself resumed): what --only leaves out.
+  const rerun = options.rerun?.settings ?? restored?.record.rerun;
+  const onlyIndex = rerun?.only ? runbook.steps.findIndex((s) => s.id === rerun.from) : -1;
 
-  // A step the restored run finished is not run again: its result, captures and any failure carry over.
+  // A step the restored run finished (or a step restored from an earlier run) is not run again: its result,
+  // captures and any failure carry over.
   const finished = new Map(
-    (restored?.record.steps ?? [])
+    (record?.steps ?? [])
       .filter((s) => s.status === 'passed' || s.status === 'failed' || s.status === 'skipped')
       .map((s) => [s.id, s]),
   );
@@ -210,6 +230,10 @@ export async function executeRun(
       if (restoredStep(step)) continue;
       if (restored?.skipCutOff.has(step.id)) {
         skip(step, 'cut off by an interruption; onResume: skip');
+        continue;
+      }
+      if (onlyIndex >= 0 && index > onlyIndex) {
+        skip(step, `not selected (--only ${rerun!.from})`);
         continue;
       }
       if (runSignal.aborted) interrupted = true;
@@ -238,6 +262,10 @@ export async function executeRun(
       }
       if (finallySignal.aborted) {
         skip(step, 'the run was interrupted twice');
+        continue;
+      }
+      if (rerun?.only && !rerun.finally) {
+        skip(step, `not selected (--only ${rerun.from} without --finally)`);
         continue;
       }
       const outcome = await runStep(
@@ -288,14 +316,38 @@ export function exitCodeFor(status: RunStatus, failures: Array<{ kind: string }>
   return first.kind === 'assertion' ? 1 : 3;
 }
 
-function outline(step: CompiledStep): StepOutline {
+function outline(runbook: CompiledRunbook, step: CompiledStep): StepOutline {
   return {
     id: step.id,
     type: step.type,
     ...(step.title ? { title: step.title } : {}),
     cleanup: step.cleanup,
     span: formatSpan(step.span)!,
+    digest: stepDigest(runbook, step),
   };
+}
+
+/** Records a step of an earlier run, as it finished there, in this run: its assertions, result and captures. */
+function restoreFrom(emit: (event: RunEvent) => void, done: StepRecord, source: string): void {
+  for (const assertion of done.assertions) emit({ type: 'assertion', stepId: done.id, assertion });
+  emit({
+    type: 'step-finished',
+    stepId: done.id,
+    status: done.status as 'passed' | 'skipped',
+    startedAt: done.startedAt ?? '',
+    finishedAt: done.finishedAt ?? done.startedAt ?? '',
+    durationMs: done.durationMs ?? 0,
+    attempts: done.attempts,
+    ...(done.reason === undefined ? {} : { reason: done.reason }),
+    ...(done.rendered === undefined ? {} : { rendered: done.rendered }),
+    ...(done.result === undefined ? {} : { result: done.result }),
+    ...(done.error === undefined ? {} : { error: done.error }),
+    ...(done.errorIgnored ? { errorIgnored: true } : {}),
+    ...(done.captures === undefined ? {} : { captures: done.captures }),
+    ...(done.created === undefined ? {} : { created: done.created }),
+    ...(done.reconciled === undefined ? {} : { reconciled: done.reconciled }),
+    restoredFrom: source,
+  });
 }
 
 function maskedSettings(runbook: CompiledRunbook, settings: ResumeSettings): ResumeSettings {

@@ -34,6 +34,12 @@ export function junitXml(record: RunRecord): string {
           property: [
             { '@_name': 'runId', '@_value': record.runId },
             { '@_name': 'status', '@_value': record.status },
+            ...(record.rerun
+              ? [
+                  { '@_name': 'continues', '@_value': record.rerun.source },
+                  { '@_name': 'from', '@_value': record.rerun.from },
+                ]
+              : []),
           ],
         },
         testcase: cases,
@@ -81,6 +87,10 @@ function testcase(record: RunRecord, step: StepRecord): Record<string, unknown> 
     node['system-out'] = `ignored error ${step.error.code}: ${step.error.message}`;
   } else if (step.reconciled) {
     node['system-out'] = `resumed after a crash: ${step.reconciled}`;
+  }
+  if (step.restoredFrom) {
+    const restored = `restored from run ${step.restoredFrom} (not run again)`;
+    node['system-out'] = node['system-out'] ? `${String(node['system-out'])}\n${restored}` : restored;
   }
   return node;
 }

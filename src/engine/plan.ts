@@ -6,6 +6,7 @@
 import { renderTemplate, templateReferences } from '../runbook/index.js';
 import type { CompiledRunbook, CompiledStep, SourceSpan } from '../runbook/types.js';
 import { stepType } from '../steps/registry.js';
+import { capturedNamesOf } from '../steps/statics.js';
 import type { PlanContext } from '../steps/types.js';
 import { Masker } from './mask.js';
 import { escapePointer, fieldAt, formatSpan, Renderer, type TemplateScope } from './render.js';
@@ -21,6 +22,8 @@ export interface PlannedStep {
   summary: string;
   detail?: unknown;
   span: string;
+  /** The captures the step sets (its `capture:` names, and what it captures by its nature). */
+  captures: string[];
 }
 
 export interface PlanOptions {
@@ -82,8 +85,17 @@ export function planRunbook(runbook: CompiledRunbook, options: PlanOptions): Pla
       summary: action.summary,
       ...(action.detail === undefined ? {} : { detail: action.detail }),
       span: formatSpan(step.span)!,
+      captures: capturesOf(step),
     });
   });
+}
+
+/** The names a step sets under `captures`: what it captures by its nature, then its `capture:` mapping. */
+function capturesOf(step: CompiledStep): string[] {
+  const names = capturedNamesOf(step)
+    .map((c) => c.value)
+    .filter((name): name is string => typeof name === 'string');
+  return [...new Set([...names, ...Object.keys(step.capture ?? {})])];
 }
 
 function deepPlan(

@@ -6,6 +6,7 @@ import type { StepTypeName } from '../runbook/types.js';
 import type {
   AssertionRecord,
   ResourceRef,
+  RerunSettings,
   RunEvent,
   RunStatus,
   StepErrorRecord,
@@ -33,6 +34,10 @@ export interface StepRecord {
   captures?: Record<string, unknown>;
   created?: ResourceRef[];
   reconciled?: string;
+  /** The run did not get to the step (see StepFinishedEvent.notRun). */
+  notRun?: boolean;
+  /** The run whose journal this step's outcome was restored from (`labrun run --from`). */
+  restoredFrom?: string;
 }
 
 export interface RunRecord {
@@ -49,6 +54,8 @@ export interface RunRecord {
   runDir: string;
   /** When `labrun resume` continued the run, once per resume. */
   resumedAt?: string[];
+  /** When the run continues an earlier run from a step: which run, from which step, what was restored. */
+  rerun?: RerunSettings;
   /** Clusters and instances the run created, and those still there after `finally`. */
   resources?: { created: TrackedResource[]; leaked: TrackedResource[] };
 }
@@ -65,6 +72,7 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
       steps: event.steps.map((step) => ({ ...step, status: 'pending', attempts: 0, assertions: [] })),
       captures: {},
       runDir: event.runDir,
+      ...(event.rerun ? { rerun: event.rerun } : {}),
     };
   }
   if (!record) throw new Error(`event ${event.type} before run-started`);
@@ -97,6 +105,8 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
         step.captures = event.captures;
         step.created = event.created;
         step.reconciled = event.reconciled;
+        step.notRun = event.notRun;
+        step.restoredFrom = event.restoredFrom;
         Object.assign(record.captures, event.captures ?? {});
       }
       break;

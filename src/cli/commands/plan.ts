@@ -33,6 +33,7 @@ export async function planCommand(file: string, flags: TargetFlags, output: Outp
     if (step.condition !== undefined) output.out(`      if ${inline(step.condition)}`);
     output.out(`      ${step.summary}`);
     if (step.detail !== undefined) output.out(`      ${inline(step.detail, 400)}`);
+    if (step.captures.length > 0) output.out(`      ${c.dim('captures')} ${step.captures.join(', ')}`);
   });
   return EXIT.passed;
 }

@@ -3,15 +3,14 @@
  * unfinished step, against the target recorded when it started, with secrets resolved again (environment,
  * stack outputs, --set given again). Same signals and exit codes as `labrun run`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { assertNotRunning, latestUnfinishedRun, readJournal, resumeRun } from '../../engine/resume.js';
 import { MASK } from '../../engine/mask.js';
 import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
-import { checkRunPaths, isInside } from '../paths.js';
+import { checkRunPaths } from '../paths.js';
+import { findRunDir } from '../run-dirs.js';
 import type { ResumeFlags } from '../program.js';
 import { parseSets, resolveTarget } from '../target.js';
 import { loadRunbook, warnGuardOff } from './load.js';
@@ -22,7 +21,7 @@ export async function resumeCommand(
   output: Output,
 ): Promise<number> {
   if (flags.json !== undefined || flags.junit !== undefined) checkRunPaths(flags);
-  const runDir = findRunDir(run, flags.runsDir);
+  const runDir = findRun(run, flags.runsDir);
   assertNotRunning(runDir);
   const journal = readJournal(runDir);
   if (journal.finished) {
@@ -98,23 +97,12 @@ export async function resumeCommand(
   }
 }
 
-function findRunDir(run: string | undefined, runsDir: string): string {
+function findRun(run: string | undefined, runsDir: string): string {
   if (run === undefined) {
     const latest = latestUnfinishedRun(runsDir);
     if (!latest) throw new UsageError(`no unfinished run in ${runsDir}`, 'Name the run: labrun resume RUN');
     return latest;
   }
-  const found = [join(runsDir, run), run].filter((dir) => existsSync(join(dir, 'journal.jsonl')));
   // Resuming writes into the run's journal and acts on what it created: only runs kept in the runs dir.
-  const inside = found.find((dir) => existsSync(runsDir) && isInside(dir, runsDir));
-  if (inside) return inside;
-  if (found.length > 0) {
-    throw new UsageError(
-      `run directory ${run} is not inside the runs dir ${runsDir}; labrun resumes only runs kept there`,
-      `To resume it anyway, name its runs dir: labrun resume ${run} --runs-dir ${dirname(found[0]!)}`,
-    );
-  }
-  throw new UsageError(
-    `no run ${run} (looked for ${run}/journal.jsonl and ${join(runsDir, run)}/journal.jsonl)`,
-  );
+  return findRunDir(run, runsDir, (name) => `labrun resume ${name}`);
 }
