@@ -30,16 +30,36 @@ export async function createProgress(output: Output): Promise<ProgressView> {
       ? `${label(current.id)} ${c.dim(`${Math.floor((Date.now() - current.started) / 1000)}s`)}${current.detail ? ` ${current.detail}` : ''}`
       : '';
 
+  /** Steps restored from an earlier run, not yet told. */
+  let restored: { source: string; first: string; last: string; count: number } | undefined;
+  const flushRestored = (): void => {
+    if (!restored) return;
+    const { source, first, last, count } = restored;
+    const span =
+      count === 1
+        ? `[${positions.get(first) ?? '?'}/${total}] ${first}`
+        : `[${positions.get(first) ?? '?'}-${positions.get(last) ?? '?'}/${total}] ${first} … ${last}`;
+    output.out(
+      `${span} ... ${c.dim(`restored from run ${source} (${count} step${count === 1 ? '' : 's'}, not run again)`)}`,
+    );
+    restored = undefined;
+  };
+
   const finished = (event: StepFinishedEvent): void => {
     const time = event.status === 'skipped' ? '' : ` (${formatDuration(event.durationMs)})`;
     let verdict: string;
     if (event.restoredFrom) {
-      // Not run here: the outcome of an earlier run, restored (labrun run --from).
-      output.out(
-        `${label(event.stepId)} ... ${c.dim(`${event.status} in run ${event.restoredFrom}, restored`)}`,
-      );
+      // Not run here: the outcome of an earlier run (labrun run --from), told in one line for all of them.
+      if (restored && restored.source === event.restoredFrom) {
+        restored.last = event.stepId;
+        restored.count += 1;
+      } else {
+        flushRestored();
+        restored = { source: event.restoredFrom, first: event.stepId, last: event.stepId, count: 1 };
+      }
       return;
     }
+    flushRestored();
     if (event.status === 'passed') {
       verdict = event.errorIgnored ? `${c.green('passed')}, ignored ${event.error?.code}` : c.green('passed');
     } else if (event.status === 'failed') {
@@ -74,6 +94,7 @@ export async function createProgress(output: Output): Promise<ProgressView> {
         );
         break;
       case 'step-started':
+        flushRestored();
         current = { id: event.stepId, started: Date.now(), detail: '' };
         lastObserved = undefined;
         if (ora) {
@@ -109,8 +130,10 @@ export async function createProgress(output: Output): Promise<ProgressView> {
       case 'step-finished':
         finished(event);
         break;
-      case 'assertion':
       case 'run-finished':
+        flushRestored();
+        break;
+      case 'assertion':
         break;
     }
   };
@@ -118,6 +141,7 @@ export async function createProgress(output: Output): Promise<ProgressView> {
   return {
     listener,
     stop() {
+      flushRestored();
       if (ticker) clearInterval(ticker);
       spinner?.stop();
       spinner = undefined;

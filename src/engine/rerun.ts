@@ -195,7 +195,7 @@ function gone(source: RunRecord, restore: StepRecord[]): string[] {
     .filter((r) => ids.has(r.stepId) && (r.state === 'gone' || r.state === 'deleting'))
     .map(
       (r) =>
-        `${r.kind} ${r.id}, created by restored step ${r.stepId}, was deleted at the end of run ${source.runId}; steps that use it will fail (run from ${r.stepId} to create it again)`,
+        `${r.kind} ${r.id}, created by restored step ${r.stepId}, was ${r.state === 'gone' ? 'gone' : 'being deleted'} when run ${source.runId} ended; a step that uses it will fail (run from ${r.stepId} to create it again)`,
     );
 }
 

@@ -89,7 +89,7 @@ function showRun(output: Output, record: RunRecord, runDir: string): void {
   if (record.rerun) {
     const { rerun } = record;
     output.out(
-      `Continues run ${rerun.source} ${rerun.only ? `with step ${rerun.from} alone${rerun.finally ? ' and finally' : ''}` : `from step ${rerun.from}`}; restored from it: ${rerun.restored.length > 0 ? rerun.restored.join(', ') : 'nothing'}`,
+      `Continues run ${rerun.source} ${rerun.only ? `with step ${rerun.from} alone${rerun.finally ? ' and finally' : ''}` : `from step ${rerun.from}`}: ${restoredText(rerun.restored)}`,
     );
   }
   for (const at of record.resumedAt ?? []) output.out(`Resumed at ${at}`);
@@ -214,6 +214,13 @@ function section(output: Output, title: string, value: unknown): void {
   if (lines.length > MAX_LINES) {
     output.out(output.color.dim(`  … ${lines.length - MAX_LINES} more lines (--json prints all)`));
   }
+}
+
+function restoredText(ids: string[]): string {
+  if (ids.length === 0) return 'nothing restored';
+  const which =
+    ids.length === 1 ? ids[0] : ids.length === 2 ? ids.join(' and ') : `${ids[0]} … ${ids[ids.length - 1]}`;
+  return `${ids.length} step${ids.length === 1 ? '' : 's'} (${which}) restored from it, not run again`;
 }
 
 function stepNote(step: StepRecord): string {
