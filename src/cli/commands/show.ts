@@ -6,7 +6,7 @@
  * id or a run directory inside the runs dir, as for `labrun resume`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { formatDuration } from '../../core/clock.js';
 import { UsageError } from '../../core/errors.js';
 import { applyEvent, type RunRecord, type StepRecord } from '../../engine/record.js';
@@ -111,9 +111,10 @@ function showRun(output: Output, record: RunRecord, runDir: string): void {
     if (i === mainCount && i < total) output.out(c.dim('  finally:'));
     const position = `[${i + 1}/${total}]`.padEnd(String(total).length * 2 + 3);
     const note = stepNote(step);
-    output.out(
-      `  ${position} ${step.id.padEnd(idWidth)}  ${status(output, step.status).padEnd(padFor(output, step.status))}${note ? `  ${c.dim(note)}` : ''}`,
-    );
+    const shown = note
+      ? `${status(output, step.status)}${' '.repeat(Math.max(0, 7 - step.status.length))}  ${c.dim(note)}`
+      : status(output, step.status);
+    output.out(`  ${position} ${step.id.padEnd(idWidth)}  ${shown}`);
     if (step.status === 'failed' && step.error) {
       output.out(
         `      ${inline(`${step.error.span ? `${step.error.span}: ` : ''}${step.error.message}`, 160)}`,
@@ -146,8 +147,9 @@ function showRun(output: Output, record: RunRecord, runDir: string): void {
     for (const r of leaked) output.out(`  ${r.kind} ${r.id} (${r.state}), created by step ${r.stepId}`);
   }
   output.out();
-  output.out(`Record: ${join(runDir, 'record.json')}`);
-  output.out(c.dim(`One step: labrun show ${record.runId} STEP`));
+  const recordPath = join(runDir, 'record.json');
+  output.out(existsSync(recordPath) ? `Record: ${recordPath}` : `Journal: ${join(runDir, 'journal.jsonl')}`);
+  output.out(c.dim(`One step: labrun show ${basename(runDir)} STEP`));
 }
 
 function showStep(output: Output, record: RunRecord, step: StepRecord): void {
@@ -241,9 +243,4 @@ function status(output: Output, value: string): string {
   if (value === 'failed') return c.red(value);
   if (value === 'skipped' || value === 'interrupted') return c.yellow(value);
   return c.dim(value);
-}
-
-/** Column width for a coloured status: the escape codes take room that shows nothing. */
-function padFor(output: Output, value: string): number {
-  return 'interrupted'.length + (status(output, value).length - value.length);
 }
