@@ -121,6 +121,11 @@ export function prepareRerun(
     restore.push(done);
   }
   const notes = gone(source!, restore);
+  if (recorded.slice(0, before.length).some((outline) => outline.digest === undefined)) {
+    notes.push(
+      `run ${started.runId} was recorded without step digests (an older labrun): the steps before ${request.step} were compared by id and type only`,
+    );
+  }
   const settings: RerunSettings = {
     source: started.runId,
     from: request.step,

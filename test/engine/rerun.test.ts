@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { runRunbook, type RunResult } from '../../src/engine/interpreter.js';
+import { junitXml } from '../../src/engine/junit.js';
 import { planRunbook } from '../../src/engine/plan.js';
 import { latestRunOf, prepareRerun, type RerunRequest } from '../../src/engine/rerun.js';
 import { readJournal, resumeRun } from '../../src/engine/resume.js';
@@ -149,6 +150,13 @@ describe('labrun run --from / --only (engine)', function () {
     // The source run is left as it was.
     assert.equal(readFileSync(source.journalPath, 'utf8').split('\n').length, journal.split('\n').length);
     assert.ok(!readFileSync(result.journalPath, 'utf8').includes(SECRET));
+
+    const junit = junitXml(record);
+    assert.match(
+      junit,
+      new RegExp(`<system-out>restored from run ${source.record.runId} \\(not run again\\)</system-out>`),
+    );
+    assert.match(junit, new RegExp(`<property name="continues" value="${source.record.runId}"`));
 
     // A rerun can itself be the source of the next one: its restored steps count as done there.
     const next = await rerun(runbook, record.runDir, { step: 'third', only: false, finally: false });
