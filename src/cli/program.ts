@@ -29,7 +29,7 @@ export interface RunFlags extends TargetFlags {
   from?: string;
   /** Continue an earlier run with this step alone. */
   only?: string;
-  /** With --only: run finally too. */
+  /** --finally: with --only, run finally too; --no-finally (false): skip finally. */
   finally?: boolean;
   /** The run to continue (default: the latest run of the runbook in the runs dir). */
   source?: string;
@@ -126,6 +126,10 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       'like --from, but run this step alone (the steps after it and finally are skipped)',
     )
     .option('--finally', 'with --only: run the finally steps too')
+    .option(
+      '--no-finally',
+      'skip the finally steps: what the run creates stays for the next try (e.g. labrun run --from STEP), listed as left behind',
+    )
     .option(
       '--source <run>',
       'with --from/--only: the run to continue (run id or directory in the runs dir; default: the latest run of this runbook there)',

@@ -76,6 +76,8 @@ export interface RunStartedEvent {
   resume?: ResumeSettings;
   /** Set when the run continues an earlier run from a step. */
   rerun?: RerunSettings;
+  /** The run skips its `finally` steps (`labrun run --no-finally`). */
+  skipFinally?: boolean;
 }
 
 /** A cut-off run continued by `labrun resume`: what follows in the journal is the new process's. */

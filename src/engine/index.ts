@@ -24,3 +24,4 @@ export { systemClock, formatDuration, type Clock } from '../core/clock.js';
 export { StepError, UsageError, type FailureKind, type AssertionResult } from '../core/errors.js';
 export type * from './events.js';
 export { resumeRun, readJournal, latestUnfinishedRun, type Journal, type ResumeOptions } from './resume.js';
+export { prepareRerun, latestRunOf, type PreparedRerun, type RerunRequest } from './rerun.js';

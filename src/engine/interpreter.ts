@@ -61,6 +61,11 @@ export interface RunOptions {
    * are recorded as restored from `settings.source` and not run; the run starts at `settings.from`.
    */
   rerun?: { settings: RerunSettings; restore: StepRecord[] };
+  /**
+   * Skip the `finally` steps (`labrun run --no-finally`): what the run created stays for the next try, and is
+   * listed as left behind. Recorded in run-started, so a resumed run skips them too.
+   */
+  skipFinally?: boolean;
 }
 
 /**
@@ -171,6 +176,7 @@ export async function executeRun(
       runDir: store.dir,
       ...(options.resume ? { resume: maskedSettings(runbook, options.resume) } : {}),
       ...(options.rerun ? { rerun: options.rerun.settings } : {}),
+      ...(options.skipFinally ? { skipFinally: true } : {}),
     });
     for (const done of options.rerun?.restore ?? []) restoreFrom(emit, done, options.rerun!.settings.source);
   } else {
@@ -183,7 +189,8 @@ export async function executeRun(
   const finallySignal = options.forceSignal ?? new AbortController().signal;
   const failures: StepError[] = [];
   let interrupted = false;
-  const skip = (step: CompiledStep, reason: string): void => {
+  /** `notRun`: the run did not get to the step (not so for a cut-off step that `onResume: skip` skips). */
+  const skip = (step: CompiledStep, reason: string, notRun = true): void => {
     const now = iso(clock.now());
     run.scope.steps[step.id] = { status: 'skipped' };
     emit({
@@ -195,7 +202,7 @@ export async function executeRun(
       durationMs: 0,
       attempts: 0,
       reason,
-      notRun: true,
+      ...(notRun ? { notRun: true } : {}),
     });
   };
   // A run continuing another from a step (also when it is itself resumed): what --only leaves out.
@@ -229,7 +236,7 @@ export async function executeRun(
     for (const [index, step] of runbook.steps.entries()) {
       if (restoredStep(step)) continue;
       if (restored?.skipCutOff.has(step.id)) {
-        skip(step, 'cut off by an interruption; onResume: skip');
+        skip(step, 'cut off by an interruption; onResume: skip', false);
         continue;
       }
       if (onlyIndex >= 0 && index > onlyIndex) {
@@ -257,7 +264,7 @@ export async function executeRun(
     for (const [offset, step] of runbook.finally.entries()) {
       if (restoredStep(step)) continue;
       if (restored?.skipCutOff.has(step.id)) {
-        skip(step, 'cut off by an interruption; onResume: skip');
+        skip(step, 'cut off by an interruption; onResume: skip', false);
         continue;
       }
       if (finallySignal.aborted) {
@@ -266,6 +273,10 @@ export async function executeRun(
       }
       if (rerun?.only && !rerun.finally) {
         skip(step, `not selected (--only ${rerun.from} without --finally)`);
+        continue;
+      }
+      if (options.skipFinally || restored?.record.skipFinally) {
+        skip(step, 'not selected (--no-finally)');
         continue;
       }
       const outcome = await runStep(

@@ -56,6 +56,8 @@ export interface RunRecord {
   resumedAt?: string[];
   /** When the run continues an earlier run from a step: which run, from which step, what was restored. */
   rerun?: RerunSettings;
+  /** The run skipped its `finally` steps (`labrun run --no-finally`). */
+  skipFinally?: boolean;
   /** Clusters and instances the run created, and those still there after `finally`. */
   resources?: { created: TrackedResource[]; leaked: TrackedResource[] };
 }
@@ -73,6 +75,7 @@ export function applyEvent(record: RunRecord | undefined, event: RunEvent): RunR
       captures: {},
       runDir: event.runDir,
       ...(event.rerun ? { rerun: event.rerun } : {}),
+      ...(event.skipFinally ? { skipFinally: true } : {}),
     };
   }
   if (!record) throw new Error(`event ${event.type} before run-started`);

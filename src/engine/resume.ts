@@ -87,7 +87,7 @@ export function latestUnfinishedRun(runsDir: string): string | undefined {
   return undefined;
 }
 
-export type ResumeOptions = Omit<RunOptions, 'runId' | 'runsDir' | 'resume'>;
+export type ResumeOptions = Omit<RunOptions, 'runId' | 'runsDir' | 'resume' | 'rerun' | 'skipFinally'>;
 
 /**
  * Continues the run in `runDir` with `runbook` (compiled again from the same file). Refuses, with a

@@ -1,9 +1,10 @@
 /**
  * The authoring loop on the sandbox, as a lab author meets it: the Part 3 lab with a mistake in its last
- * assertion fails after the clone, the DROP and both backtracks; the author fixes the assertion and goes on
- * with `labrun run --from` that step, without cloning again. `labrun show` shows the runs and any step's
- * rendered input, result and captures; `plan` shows the captures; every usage mistake is exit 2 before
- * anything runs. Everything printed is audited for the sandbox password (labrun-cli.ts).
+ * assertion, run with --no-finally, fails after the clone, the DROP and both backtracks and keeps the clone;
+ * the author fixes the assertion and goes on with `labrun run --from` that step, without cloning again, and
+ * that run's cleanup deletes the clone. `labrun show` shows the runs and any step's rendered input, result and
+ * captures; `plan` shows the captures; every usage mistake is exit 2 before anything runs. Everything printed
+ * is audited for the sandbox password (labrun-cli.ts).
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/engine/record.js';
 import { labrun as labrunCli, type LabrunProcess } from '../helpers/labrun-cli.js';
-import { assertOnlySourceCluster } from '../helpers/sandbox-state.js';
+import { assertOnlySourceCluster, sandboxContents } from '../helpers/sandbox-state.js';
 
 const CLONE = 'auroralab-mysql-cluster-clone';
 const SETS = ['--set', 'pollInterval=200ms', '--set', 'pollMaxInterval=1s', '--set', 'tableSize=2000'];
@@ -69,13 +70,23 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(none.stderr, /--from restored-matches-source: no earlier run of .* to continue/);
     assert.ok(!existsSync(runsDir) || readdirSync(runsDir).length === 0, 'no run directory was made');
 
-    const failed = await labrun(['run', lab, '--sandbox', '--runs-dir', runsDir, ...SETS]);
+    // --no-finally: the clone stays for the next try (and is listed as left behind).
+    const failed = await labrun(['run', lab, '--sandbox', '--runs-dir', runsDir, ...SETS, '--no-finally']);
     assert.equal(failed.exitCode, 1, `${failed.stdout}\n${failed.stderr}`);
     const firstDir = recordDir(failed.stdout);
     const first = record(firstDir);
     assert.equal(first.steps.find((s) => s.id === 'restored-matches-source')!.status, 'failed');
     assert.equal(clonesMade(), 1);
-    await assertOnlySourceCluster(home);
+    assert.equal(
+      first.steps.find((s) => s.id === 'delete-clone-cluster')!.reason,
+      'not selected (--no-finally)',
+    );
+    assert.match(failed.stderr, new RegExp(`cluster ${CLONE} \\(available\\), created by step create-clone`));
+    const kept = await sandboxContents(home);
+    assert.ok(
+      kept.clusters.some((c) => c.id === CLONE && c.status === 'available'),
+      'the clone is kept',
+    );
 
     // Usage mistakes: exit 2, nothing run, no new run directory.
     const mistakes: Array<[string[], RegExp]> = [
@@ -179,6 +190,12 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
       second.steps.find((s) => s.id === 'restored-matches-source')!.assertions.every((a) => a.passed),
     );
     assert.equal(clonesMade(), 1, 'the clone was made once, by the first run');
+    // Its cleanup deleted the clone the restored step created: the guard knows it as this run's.
+    for (const id of ['delete-clone-instance', 'delete-clone-cluster']) {
+      const cleanup = second.steps.find((s) => s.id === id)!;
+      assert.equal(cleanup.status, 'passed', id);
+      assert.equal(cleanup.errorIgnored, undefined, `${id} deleted something`);
+    }
     const secondJournal = readFileSync(join(secondDir, 'journal.jsonl'), 'utf8');
     assert.doesNotMatch(secondJournal, /"type":"step-started","stepId":"create-clone"/);
     await assertOnlySourceCluster(home);
@@ -198,7 +215,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(
       only.stderr,
       new RegExp(
-        `note: cluster ${CLONE}, created by restored step create-clone, was gone when run ${second.runId} ended`,
+        `note: cluster ${CLONE}, created by restored step create-clone, was (?:gone|being deleted) when run ${second.runId} ended`,
       ),
     );
     const third = record(recordDir(only.stdout));

@@ -348,6 +348,28 @@ finally:`,
     assert.equal(events.filter((e) => e.type === 'step-started' && e.stepId === 'first').length, 0);
   });
 
+  it('--no-finally skips finally, also when the run is resumed', async function () {
+    const runbook = await ws.compile(runbookText());
+    const runsDir = join(ws.dir, 'runs');
+    const kept = await runRunbook(runbook, { inputs: inputs(), runsDir, env, skipFinally: true });
+    auditDir(runsDir);
+    assert.equal(kept.record.status, 'passed');
+    assert.equal(kept.record.skipFinally, true);
+    const tidy = kept.record.steps.find((s) => s.id === 'tidy')!;
+    assert.deepEqual(
+      [tidy.status, tidy.reason, tidy.notRun],
+      ['skipped', 'not selected (--no-finally)', true],
+    );
+    const lines = readFileSync(kept.journalPath, 'utf8').trimEnd().split('\n');
+    const at = lines.findIndex((l) => l.includes('"type":"step-started","stepId":"fourth"'));
+    writeFileSync(kept.journalPath, `${lines.slice(0, at).join('\n')}\n`);
+    const resumed = await resumeRun(runbook, kept.record.runDir, { inputs: inputs(), env });
+    auditDir(runsDir);
+    assert.equal(resumed.record.steps.find((s) => s.id === 'fourth')!.status, 'passed');
+    assert.equal(resumed.record.steps.find((s) => s.id === 'tidy')!.status, 'skipped');
+    assert.equal(resumed.record.captures.tidied, undefined);
+  });
+
   it('plan lists the captures each step sets', async function () {
     const runbook = await ws.compile(`name: plan-captures
 steps:

@@ -51,6 +51,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
         guardDestructive: !flags.allowDestructive,
         resume: resumeSettings(file, flags, set),
         ...(rerun ? { rerun: { settings: rerun.settings, restore: rerun.restore } } : {}),
+        ...(flags.finally === false ? { skipFinally: true } : {}),
       }),
     );
   } finally {
@@ -76,10 +77,10 @@ function rerunRequest(flags: RunFlags): RerunRequest | undefined {
   if (flags.from !== undefined && flags.only !== undefined) {
     throw new UsageError('give --from STEP or --only STEP, not both');
   }
-  if (flags.finally && flags.only === undefined) {
+  if (flags.finally === true && flags.only === undefined) {
     throw new UsageError(
       '--finally goes with --only STEP',
-      'A run (also one with --from) always runs finally; --only STEP runs it only when asked.',
+      'A run (also one with --from) runs finally unless --no-finally is given; --only STEP runs it only when asked.',
     );
   }
   const step = flags.only ?? flags.from;
@@ -89,7 +90,7 @@ function rerunRequest(flags: RunFlags): RerunRequest | undefined {
     }
     return undefined;
   }
-  return { step, only: flags.only !== undefined, finally: Boolean(flags.finally) };
+  return { step, only: flags.only !== undefined, finally: flags.finally === true };
 }
 
 /** The run to continue: --source, or the latest run of this runbook file in the runs dir. */
