@@ -50,13 +50,14 @@ const NOT_RUN_REASONS = [
 
 /**
  * Checks that `runbook` can continue the run in `sourceDir` from `request.step` and returns what to restore.
- * `inputs` are the new run's resolved input values.
+ * `inputs` are the new run's resolved input values; without them (before the target is known) the inputs are
+ * not compared: call checkRerunInputs once they are resolved.
  */
 export function prepareRerun(
   runbook: CompiledRunbook,
   sourceDir: string,
   request: RerunRequest,
-  inputs: Record<string, unknown>,
+  inputs?: Record<string, unknown>,
 ): PreparedRerun {
   const flag = request.only ? '--only' : '--from';
   const index = rerunStepIndex(runbook, request);
@@ -117,9 +118,10 @@ export function prepareRerun(
         rerunHint(step.id),
       );
     }
-    changedInput(runbook, step, inputs, source!, started.runId, rerunHint);
     restore.push(done);
   }
+  const prepared = { restore, source: source! };
+  if (inputs) checkRerunInputs(runbook, prepared, inputs);
   const notes = gone(source!, restore);
   if (recorded.slice(0, before.length).some((outline) => outline.digest === undefined)) {
     notes.push(
@@ -133,6 +135,22 @@ export function prepareRerun(
     restored: restore.map((s) => s.id),
   };
   return { settings, restore, source: source!, notes };
+}
+
+/**
+ * Refuses, naming the first, a non-secret input that a step to be restored reads and that has another value
+ * than in the source run: the restored result was made with the old value.
+ */
+export function checkRerunInputs(
+  runbook: CompiledRunbook,
+  prepared: Pick<PreparedRerun, 'restore' | 'source'>,
+  inputs: Record<string, unknown>,
+): void {
+  const hint = (id: string): string => `Run from it instead: labrun run ${runbook.file} --from ${id} ...`;
+  for (const done of prepared.restore) {
+    const step = runbook.steps.find((s) => s.id === done.id)!;
+    changedInput(runbook, step, inputs, prepared.source, prepared.source.runId, hint);
+  }
 }
 
 /** The position of the step among the runbook's steps; a usage error for a finally step or an unknown id. */

@@ -11,7 +11,13 @@ import type { ResumeSettings } from '../../engine/events.js';
 import { UsageError } from '../../core/errors.js';
 import { resolveRunInputs } from '../../engine/inputs.js';
 import { runRunbook } from '../../engine/interpreter.js';
-import { latestRunOf, prepareRerun, rerunStepIndex, type RerunRequest } from '../../engine/rerun.js';
+import {
+  checkRerunInputs,
+  latestRunOf,
+  prepareRerun,
+  rerunStepIndex,
+  type RerunRequest,
+} from '../../engine/rerun.js';
 import type { CompiledRunbook } from '../../runbook/types.js';
 import { attendedRun } from '../attended-run.js';
 import type { Output } from '../output.js';
@@ -26,13 +32,16 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
   const request = rerunRequest(flags);
   if (flags.allowDestructive) warnGuardOff(output);
   const runbook = await loadRunbook(file, output, { allowDestructive: flags.allowDestructive });
-  // A step that does not exist, or no run to continue, is said before a sandbox starts.
-  const sourceDir = request ? rerunSource(runbook, file, request, flags) : undefined;
+  // A step that does not exist, no run to continue or a changed earlier step is said before a sandbox starts;
+  // the inputs are compared once they are resolved.
+  const rerun = request
+    ? prepareRerun(runbook, rerunSource(runbook, file, request, flags), request)
+    : undefined;
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: true });
   try {
     const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
-    const rerun = request && sourceDir ? prepareRerun(runbook, sourceDir, request, values) : undefined;
+    if (rerun) checkRerunInputs(runbook, rerun, values);
     if (rerun) {
       const { settings } = rerun;
       output.err(
