@@ -291,3 +291,46 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(plan.stdout, /marker-before-drop[\s\S]*?captures beforeDrop\n/);
   });
 });
+
+describe('labrun run --from: refusals come before any target is reached', function () {
+  this.timeout(120_000);
+  let dir = '';
+  after(async function () {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a changed earlier step is refused without starting the sandbox', async function () {
+    dir = await mkdtemp(join(tmpdir(), 'labrun-rerun-early-'));
+    const home = join(dir, 'sandbox-home');
+    const file = join(dir, 'lab.yaml');
+    const text = `name: early
+steps:
+  - id: one
+    type: capture
+    name: one
+    value: "1"
+  - id: two
+    type: capture
+    name: two
+    value: "{{captures.one}}-2"
+`;
+    writeFileSync(file, text);
+    writeFileSync(join(dir, 'outputs.json'), '{}');
+    const env = {
+      LABRUN_SANDBOX_HOME: home,
+      LABRUN_SANDBOX_PORT: '0',
+      LABRUN_SANDBOX_HOST_BASE: '127.0.104.1',
+    };
+    const first = await labrunCli(['run', file, '--outputs', join(dir, 'outputs.json')], { cwd: dir, env });
+    assert.equal(first.exitCode, 0, first.stderr);
+    writeFileSync(file, text.replace('value: "1"', 'value: "one"'));
+    const refused = await labrunCli(['run', file, '--sandbox', '--from', 'two'], { cwd: dir, env });
+    assert.equal(refused.exitCode, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^labrun: step one changed since run \S+; its result there cannot be restored$/m,
+    );
+    assert.ok(!existsSync(home), 'no sandbox was started');
+    assert.equal(readdirSync(join(dir, 'runs')).length, 1);
+  });
+});
