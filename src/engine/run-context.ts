@@ -45,7 +45,10 @@ export class RunContext {
   ) {
     this.renderer = new Renderer(runbook.sources, () => new Date(clock.now()));
     if (guardDestructive) this.guard = new DestructiveGuard(runbook, this.renderer);
-    this.scope = { inputs: { ...inputs }, captures: {}, steps: {}, env };
+    // A step the run has not reached (finally after a failure) reads as skipped, with no result.
+    const steps: TemplateScope['steps'] = {};
+    for (const step of [...runbook.steps, ...runbook.finally]) steps[step.id] = { status: 'skipped' };
+    this.scope = { inputs: { ...inputs }, captures: {}, steps, env };
     this.pool = new ConnectionPool({
       settings: async (name) => this.connectionSettings(name),
       spanOf: (name) => runbook.connections[name]?.span,

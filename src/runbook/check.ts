@@ -34,6 +34,8 @@ interface TemplateSite {
   pointer: string;
   /** `result` is in scope (a step's capture templates, a wait-until value). */
   allowResult: boolean;
+  /** For a step of a step group: the parameters it declares (a reference left is not one of them). */
+  group?: { file: string; params: string[] };
 }
 
 interface CaptureDefinition {
@@ -88,7 +90,7 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
         raw.map.file,
         span,
         sameText
-          ? 'this step group is included more than once; include it once'
+          ? 'this step group is included more than once; give each include its own `as:` (as: restore gives restore-<id>)'
           : 'step ids must be unique across steps and finally; rename one',
       ),
     );
@@ -142,6 +144,23 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
     const [root, name, third] = ref.path;
     const shown = ref.path.join('.');
     if (root === undefined) return;
+    if (root === 'params') {
+      // Parameters a group declares were replaced when it was included; what is left is not declared.
+      const declared = site.group?.params ?? [];
+      const where = site.group
+        ? `the step group declares ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`
+        : '`params` exists only in a step group (kind: steps) that declares them under `params:`';
+      report(
+        site,
+        ref,
+        'unknown-reference',
+        `unknown parameter "${name ?? ''}" in "${shown}": ${where}`,
+        name !== undefined && site.group
+          ? (didYouMean(name, declared) ?? `declare it under \`params:\` in ${site.group.file}`)
+          : undefined,
+      );
+      return;
+    }
     if (!SCOPE_ROOTS.includes(root)) {
       const suggestion = didYouMean(root, SCOPE_ROOTS);
       report(
@@ -209,13 +228,30 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
           );
           return;
         }
-        if (third !== undefined && third !== 'result') {
+        if (third !== undefined && third !== 'result' && third !== 'status') {
+          const rest = ref.path.slice(3);
+          const fixed =
+            didYouMean(third, ['status']) !== undefined
+              ? `steps.${name}.status`
+              : didYouMean(third, ['result']) !== undefined
+                ? ['steps', name, 'result', ...rest].join('.')
+                : ['steps', name, 'result', ...ref.path.slice(2)].join('.');
           report(
             site,
             ref,
             'unknown-reference',
-            `unknown reference "${shown}": a step's result is read as steps.${name}.result...`,
-            `did you mean "steps.${name}.result.${ref.path.slice(2).join('.')}"?`,
+            `unknown reference "${shown}": a step is read as steps.${name}.result... (its result) or steps.${name}.status (passed, failed or skipped)`,
+            `did you mean "${fixed}"?`,
+          );
+          return;
+        }
+        if (third === 'status' && ref.path.length > 3) {
+          report(
+            site,
+            ref,
+            'unknown-reference',
+            `unknown reference "${shown}": steps.${name}.status is a string (passed, failed or skipped), it has no members`,
+            `did you mean "steps.${name}.status"?`,
           );
           return;
         }
@@ -291,7 +327,10 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
       const relative = pointer.slice(base.length);
       if (relative === '/id' || relative === '/type') continue;
       const allowResult = relative.startsWith('/capture/') || resultScopes.has(relative);
-      checkSite({ text, map: raw.map, pointer, allowResult }, index);
+      checkSite(
+        { text, map: raw.map, pointer, allowResult, ...(raw.group ? { group: raw.group } : {}) },
+        index,
+      );
     }
 
     const useConnection = (name: unknown, field: string) => {

@@ -4,12 +4,18 @@
  * pointer it came from, so later checks report positions in the file where the text is.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { capturedNamesOf } from '../steps/statics.js';
+import { didYouMean } from './did-you-mean.js';
 import { error } from './diagnostic.js';
+import { resolveInputValue } from './inputs.js';
+import { prefixedCapture, prefixedId, rewriteString, type ParamValue, type Renames } from './instantiate.js';
 import { loadYamlFile, type LoadedFile, type ReadFile } from './load.js';
 import { joinPointer } from './pointer.js';
+import { COMMON_STEP_KEYS } from './schema/build.js';
 import { validateSchema } from './schema/validate.js';
-import type { SourceMap } from './source-map.js';
-import type { Diagnostic } from './types.js';
+import type { Rewrite, SourceMap } from './source-map.js';
+import { isTemplate } from './template.js';
+import type { CompiledStep, Diagnostic, InputType, StepTypeName } from './types.js';
 
 export type Mapping = Record<string, unknown>;
 
@@ -32,15 +38,64 @@ export interface Located<T = unknown> {
   pointer: string;
 }
 
-/** A step mapping as written, before compilation. */
+/** A step mapping as written (for a parameterised group's step: as instantiated), before compilation. */
 export interface RawStep extends Located<Mapping> {
   cleanup: boolean;
+  /** For a step of a step group: the parameters the group declares (for the reference checks). */
+  group?: { file: string; params: string[] };
 }
 
 /** An `include` item and what the included group requires of the runbook. */
 export interface IncludeSite extends Located<Mapping> {
   target: string;
   requires: { inputs: Located<string>[]; connections: Located<string>[] };
+}
+
+/** A parameter a step group declares under `params:`. */
+export interface ParamSpec {
+  name: string;
+  type: InputType;
+  default?: ParamValue;
+}
+
+/** How the steps of one list are instantiated: the runbook's own lists have no level. */
+interface Level {
+  params: Map<string, ParamValue>;
+  renames: Renames;
+  /** The group file's map as this instance sees it (rewritten strings, renamed keys). */
+  map: SourceMap;
+  rewrites: Map<number, Rewrite>;
+  aliases: Map<string, string>;
+  declared: string[];
+}
+
+const COMMON = new Set<string>(COMMON_STEP_KEYS);
+
+/** The step as the step facets see it, enough to ask which names it captures. */
+function facetView(item: Mapping): CompiledStep {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) if (!COMMON.has(key)) fields[key] = value;
+  return {
+    id: typeof item.id === 'string' ? item.id : '',
+    type: item.type as StepTypeName,
+    fields,
+    cleanup: false,
+    span: { file: '', start: { line: 1, col: 1 }, end: { line: 1, col: 1 }, offset: 0, endOffset: 0 },
+    spans: {},
+  };
+}
+
+/** Capture names a step makes: its `capture` keys and what its type captures by nature. */
+function capturesOf(item: Mapping): string[] {
+  const names = isMapping(item.capture) ? Object.keys(item.capture) : [];
+  for (const { value } of capturedNamesOf(facetView(item))) if (typeof value === 'string') names.push(value);
+  return names;
+}
+
+const PARAM_TYPES: readonly InputType[] = ['string', 'integer', 'number', 'boolean'];
+
+function isParamValue(value: unknown): value is ParamValue {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 export interface AssembledRunbook {
@@ -63,6 +118,7 @@ export class Assembler {
   /** Text of every file read, by path as reported. */
   readonly sources: Record<string, string> = {};
   private readonly units = new Map<string, FileUnit | null>();
+  private readonly params = new Map<FileUnit, ParamSpec[]>();
 
   constructor(private readonly read?: ReadFile) {}
 
@@ -123,6 +179,220 @@ export class Assembler {
     return { file, unit };
   }
 
+  /** The parameters a step group declares, with their defaults checked against their types (once per file). */
+  private declaredParams(unit: FileUnit): ParamSpec[] {
+    const known = this.params.get(unit);
+    if (known) return known;
+    const out: ParamSpec[] = [];
+    this.params.set(unit, out);
+    const declared = unit.data?.params;
+    if (!isMapping(declared)) return out;
+    const map = unit.loaded.map;
+    for (const [name, spec] of Object.entries(declared)) {
+      const fields = isMapping(spec) ? spec : {};
+      const type = PARAM_TYPES.includes(fields.type as InputType) ? (fields.type as InputType) : 'string';
+      const param: ParamSpec = { name, type };
+      if (isParamValue(fields.default)) {
+        const pointer = joinPointer('/params', name, 'default');
+        const checked = this.checkParamValue(param, fields.default, (message) =>
+          this.diagnostics.push(
+            error(
+              'invalid-param-value',
+              `default of ${message}`,
+              map.file,
+              map.valueSpan(pointer),
+              `change the default or the type (${type})`,
+            ),
+          ),
+        );
+        if (checked !== undefined) param.default = checked;
+      }
+      out.push(param);
+    }
+    return out;
+  }
+
+  /** A `with:` value or default converted to the parameter's type; a template is taken as it is. */
+  private checkParamValue(
+    param: ParamSpec,
+    value: ParamValue,
+    report: (message: string) => void,
+  ): ParamValue | undefined {
+    if (isTemplate(value)) return value;
+    try {
+      return resolveInputValue({ name: param.name, type: param.type }, value);
+    } catch (cause) {
+      report((cause as Error).message.replace(/^input "[^"]*"/, `parameter "${param.name}"`));
+      return undefined;
+    }
+  }
+
+  /** Step ids and capture names of a group's steps as the group sees them (nested groups' prefixes on). */
+  private groupNames(unit: FileUnit, chain: string[]): { ids: Set<string>; captures: Set<string> } {
+    const ids = new Set<string>();
+    const captures = new Set<string>();
+    const list = unit.data?.steps;
+    if (!Array.isArray(list)) return { ids, captures };
+    for (const item of list) {
+      if (!isMapping(item)) continue;
+      if (typeof item.include === 'string') {
+        const file = isAbsolute(item.include) ? item.include : join(dirname(unit.loaded.file), item.include);
+        const key = resolve(file);
+        if (chain.includes(key)) continue;
+        const inner = this.unit(file);
+        if (!inner?.data || inner.kind !== 'steps') continue;
+        const as = typeof item.as === 'string' ? item.as : undefined;
+        const names = this.groupNames(inner, [...chain, key]);
+        for (const id of names.ids) ids.add(prefixedId(as, id));
+        for (const name of names.captures) captures.add(prefixedCapture(as, name));
+        continue;
+      }
+      if (typeof item.id === 'string') ids.add(item.id);
+      for (const name of capturesOf(item)) captures.add(name);
+    }
+    return { ids, captures };
+  }
+
+  /**
+   * The level for one include of a group: its `with:` values checked against the group's `params:` (unknown,
+   * missing, wrong type) and the renames its `as:` asks for. `outer` is the level of the list holding the
+   * include (its `with:` values may use the outer group's parameters).
+   */
+  private includeLevel(
+    item: Mapping,
+    itemPointer: string,
+    map: SourceMap,
+    unit: FileUnit,
+    chain: string[],
+    outer: Level | undefined,
+  ): Level {
+    const declared = this.declaredParams(unit);
+    const params = new Map<string, ParamValue>();
+    const target = String(item.include);
+    const given = isMapping(item.with) ? item.with : {};
+    const names = declared.map((p) => p.name);
+    for (const [name, raw] of Object.entries(given)) {
+      const pointer = joinPointer(itemPointer, 'with', name);
+      const param = declared.find((p) => p.name === name);
+      if (!param) {
+        this.diagnostics.push(
+          error(
+            'unknown-param',
+            `"${target}" has no parameter "${name}"`,
+            map.file,
+            map.keySpan(pointer),
+            didYouMean(name, names) ??
+              (names.length
+                ? `its parameters: ${names.join(', ')}`
+                : 'the group declares no parameters under `params:`'),
+          ),
+        );
+        continue;
+      }
+      if (!isParamValue(raw)) continue; // the schema reports it
+      let value: ParamValue = raw;
+      if (outer && typeof raw === 'string') {
+        const rewritten = this.rewriteAt(raw, pointer, map, outer);
+        if (isParamValue(rewritten)) value = rewritten;
+      }
+      const checked = this.checkParamValue(param, value, (message) =>
+        this.diagnostics.push(
+          error(
+            'invalid-param-value',
+            message,
+            map.file,
+            map.valueSpan(pointer),
+            `"${target}" declares "${name}" as ${param.type}`,
+          ),
+        ),
+      );
+      if (checked !== undefined) params.set(name, checked);
+    }
+    for (const param of declared) {
+      if (Object.hasOwn(given, param.name)) continue;
+      if (param.default !== undefined) {
+        params.set(param.name, param.default);
+        continue;
+      }
+      this.diagnostics.push(
+        error(
+          'missing-param',
+          `"${target}" needs parameter "${param.name}" (${param.type}), which this include does not give`,
+          map.file,
+          map.valueSpan(joinPointer(itemPointer, 'include')),
+          `add it under \`with:\`, e.g. with: {${param.name}: ...}`,
+        ),
+      );
+    }
+    const as = typeof item.as === 'string' ? item.as : undefined;
+    const prefix = as === undefined ? outer?.renames.prefix : prefixedId(outer?.renames.prefix, as);
+    const own = this.groupNames(unit, chain);
+    const rewrites = new Map<number, Rewrite>();
+    const aliases = new Map<string, string>();
+    return {
+      params,
+      renames: { ids: own.ids, captures: own.captures, ...(prefix ? { prefix } : {}) },
+      map: unit.loaded.map.instance(rewrites, aliases),
+      rewrites,
+      aliases,
+      declared: names,
+    };
+  }
+
+  /** One string of a group rewritten for its level; a problem is reported in the group's file. */
+  private rewriteAt(text: string, pointer: string, map: SourceMap, level: Level): unknown {
+    const result = rewriteString(text, level.params, level.renames);
+    const valueSpan = map.valueSpan(pointer);
+    for (const problem of result.problems) {
+      this.diagnostics.push(
+        error(
+          'invalid-param-value',
+          problem.message,
+          map.file,
+          map.templateSpan(valueSpan, text, problem.offset),
+          problem.hint,
+        ),
+      );
+    }
+    if (result.rewrite) level.rewrites.set(valueSpan.offset, result.rewrite);
+    return result.value;
+  }
+
+  /** A step of a group as this include instantiates it. */
+  private instantiate(item: Mapping, pointer: string, map: SourceMap, level: Level): Mapping {
+    const deep = (value: unknown, at: string): unknown => {
+      if (typeof value === 'string') return this.rewriteAt(value, at, map, level);
+      if (Array.isArray(value)) return value.map((v, i) => deep(v, joinPointer(at, i)));
+      if (isMapping(value)) {
+        const out: Mapping = {};
+        for (const [key, v] of Object.entries(value)) out[key] = deep(v, joinPointer(at, key));
+        return out;
+      }
+      return value;
+    };
+    const step = deep(item, pointer) as Mapping;
+    const { prefix } = level.renames;
+    if (!prefix) return step;
+    if (typeof item.id === 'string') step.id = prefixedId(prefix, item.id);
+    if (isMapping(step.capture)) {
+      const renamed: Mapping = {};
+      for (const [name, template] of Object.entries(step.capture)) {
+        const now = prefixedCapture(prefix, name);
+        renamed[now] = template;
+        level.aliases.set(joinPointer(pointer, 'capture', now), joinPointer(pointer, 'capture', name));
+      }
+      step.capture = renamed;
+    }
+    for (const { pointer: at, value } of capturedNamesOf(facetView(item))) {
+      if (typeof value !== 'string') continue;
+      const segments = at.split('/').slice(1);
+      let node: unknown = step;
+      for (const segment of segments.slice(0, -1)) node = isMapping(node) ? node[segment] : undefined;
+      if (isMapping(node)) node[segments.at(-1)!] = prefixedCapture(prefix, value);
+    }
+    return step;
+  }
+
   /** Expand a steps/finally list, following includes; `chain` holds the files being expanded. */
   private expandList(
     list: unknown,
@@ -132,13 +402,25 @@ export class Assembler {
     chain: string[],
     out: RawStep[],
     includes: IncludeSite[],
+    level?: Level,
   ): void {
     if (!Array.isArray(list)) return;
     list.forEach((item, index) => {
       const itemPointer = joinPointer(pointer, index);
       if (!isMapping(item)) return;
       if (typeof item.include !== 'string') {
-        if (!('include' in item)) out.push({ value: item, map, pointer: itemPointer, cleanup });
+        if ('include' in item) return;
+        if (!level) {
+          out.push({ value: item, map, pointer: itemPointer, cleanup });
+          return;
+        }
+        out.push({
+          value: this.instantiate(item, itemPointer, map, level),
+          map: level.map,
+          pointer: itemPointer,
+          cleanup,
+          group: { file: map.file, params: level.declared },
+        });
         return;
       }
       const target = item.include;
@@ -187,7 +469,17 @@ export class Assembler {
         target,
         requires: { inputs: names('inputs'), connections: names('connections') },
       });
-      this.expandList(unit.data.steps, unit.loaded.map, '/steps', cleanup, [...chain, key], out, includes);
+      const inner = this.includeLevel(item, itemPointer, map, unit, [...chain, key], level);
+      this.expandList(
+        unit.data.steps,
+        unit.loaded.map,
+        '/steps',
+        cleanup,
+        [...chain, key],
+        out,
+        includes,
+        inner,
+      );
     });
   }
 

@@ -12,8 +12,19 @@ export interface NodeSpans {
   value: SourceSpan;
 }
 
+/**
+ * A string value of a step group's step that instantiation rewrote (ids renamed, parameters substituted):
+ * the text as written, and each replaced range in both texts, so positions in the rewritten text map back.
+ */
+export interface Rewrite {
+  original: string;
+  edits: Array<{ start: number; end: number; newStart: number; newEnd: number }>;
+}
+
 export class SourceMap {
   readonly file: string;
+  /** Rewritten string values, by the offset of their value span (see `instance`). */
+  private rewrites?: Map<number, Rewrite>;
   readonly text: string;
   private readonly lineStarts: number[];
   private readonly nodes = new Map<string, NodeSpans>();
@@ -51,7 +62,7 @@ export class SourceMap {
   }
 
   get(pointer: string): NodeSpans | undefined {
-    return this.nodes.get(pointer);
+    return this.nodes.get(this.written(pointer));
   }
 
   /** The value span of the pointer, or of its nearest ancestor that has one. */
@@ -66,7 +77,7 @@ export class SourceMap {
   }
 
   private nearest(pointer: string): NodeSpans {
-    let current = pointer;
+    let current = this.written(pointer);
     for (;;) {
       const spans = this.nodes.get(current);
       if (spans) return spans;
@@ -80,6 +91,16 @@ export class SourceMap {
     const out: Record<string, SourceSpan> = {};
     for (const pointer of this.pointersUnder(prefix)) {
       out[pointer.slice(prefix.length)] = this.nodes.get(pointer)!.value;
+    }
+    for (const [now, was] of this.aliases ?? []) {
+      if (!now.startsWith(`${prefix}/`)) continue;
+      for (const key of Object.keys(out)) {
+        const absolute = prefix + key;
+        if (absolute === was || absolute.startsWith(`${was}/`)) {
+          out[(now + absolute.slice(was.length)).slice(prefix.length)] = out[key]!;
+          delete out[key];
+        }
+      }
     }
     return out;
   }
@@ -103,11 +124,59 @@ export class SourceMap {
   }
 
   /**
+   * A view of this map for one instance of a step group, whose rewritten strings map offsets back to the
+   * text as written; everything else is shared with this map.
+   */
+  instance(rewrites: Map<number, Rewrite>, aliases: Map<string, string>): SourceMap {
+    const view = Object.create(this) as SourceMap;
+    view.rewrites = rewrites;
+    view.aliases = aliases;
+    return view;
+  }
+
+  /** Renamed keys of an instance: the pointer as it reads now -> the pointer as written. */
+  private aliases?: Map<string, string>;
+
+  private written(pointer: string): string {
+    if (!this.aliases) return pointer;
+    for (const [now, was] of this.aliases)
+      if (pointer === now || pointer.startsWith(`${now}/`)) return was + pointer.slice(now.length);
+    return pointer;
+  }
+
+  /**
+   * The text as written and the range in it for `[offset, offset + length)` of the string value at
+   * `valueOffset` as it reads now; a range inside a replaced part maps to the whole part as written.
+   */
+  original(
+    valueOffset: number,
+    text: string,
+    offset: number,
+    length = 0,
+  ): { text: string; offset: number; length: number } {
+    const rewrite = this.rewrites?.get(valueOffset);
+    if (!rewrite || rewrite.edits.length === 0) return { text, offset, length };
+    const back = (at: number, end: boolean): number => {
+      let delta = 0;
+      for (const edit of rewrite.edits) {
+        if (at < edit.newStart || (end && at === edit.newStart)) break;
+        if (at < edit.newEnd) return end ? edit.end : edit.start;
+        delta = edit.end - edit.newEnd;
+      }
+      return at + delta;
+    };
+    const start = back(offset, false);
+    const stop = Math.max(start, back(offset + length, true));
+    return { text: rewrite.original, offset: start, length: stop - start };
+  }
+
+  /**
    * The span of the `{{` at `offset` inside the template string found at `valueSpan`. The string's value
    * and its source text differ by quotes, escapes and folding, so the n-th `{{` of the value is matched to
    * the n-th `{{` of the source text.
    */
-  templateSpan(valueSpan: SourceSpan, template: string, offset: number): SourceSpan {
+  templateSpan(valueSpan: SourceSpan, rewritten: string, rewrittenOffset: number): SourceSpan {
+    const { text: template, offset } = this.original(valueSpan.offset, rewritten, rewrittenOffset);
     let nth = 0;
     for (let at = template.indexOf('{{'); at >= 0 && at < offset; at = template.indexOf('{{', at + 2)) nth++;
     const source = this.text.slice(valueSpan.offset, valueSpan.endOffset);

@@ -115,7 +115,8 @@ interface ParsedTemplate {
 
 type Helper = (args: unknown[], options: RenderOptions) => unknown;
 
-const HELPERS: Record<string, { arity: number; fn: Helper }> = {
+/** `arity` is exact; `minArity` makes the helper take that many arguments or more. */
+const HELPERS: Record<string, { arity: number; minArity?: boolean; fn: Helper }> = {
   addSeconds: {
     arity: 2,
     fn: ([instant, seconds]) => {
@@ -135,7 +136,48 @@ const HELPERS: Record<string, { arity: number; fn: Helper }> = {
   },
   eq: { arity: 2, fn: ([a, b]) => looselyEqual(a, b) },
   not: { arity: 1, fn: ([value]) => !isTruthy(value) },
+  and: { arity: 2, minArity: true, fn: (args) => args.every(isTruthy) },
+  or: { arity: 2, minArity: true, fn: (args) => args.some(isTruthy) },
+  gt: { arity: 2, fn: ([a, b]) => compareOrdered('gt', a, b) > 0 },
+  gte: { arity: 2, fn: ([a, b]) => compareOrdered('gte', a, b) >= 0 },
+  lt: { arity: 2, fn: ([a, b]) => compareOrdered('lt', a, b) < 0 },
+  lte: { arity: 2, fn: ([a, b]) => compareOrdered('lte', a, b) <= 0 },
 };
+
+/** What a value is for the comparison helpers: a number, an instant, or neither. */
+function orderedKind(
+  value: unknown,
+): { kind: 'number'; n: number } | { kind: 'instant'; n: number } | undefined {
+  const n = toNumber(value);
+  if (n !== undefined) return { kind: 'number', n };
+  if (typeof value === 'string' || value instanceof Date) {
+    try {
+      return { kind: 'instant', n: toEpochMicros(value) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Order two numbers (numeric strings count) or two ISO-8601 instants (microsecond precision, any offset);
+ * anything else, or one of each, is an error.
+ */
+export function compareOrdered(helper: string, a: unknown, b: unknown): number {
+  const x = orderedKind(a);
+  const y = orderedKind(b);
+  const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
+  if (!x || !y) {
+    const bad = !x ? a : b;
+    throw new Error(`${helper} compares numbers or ISO-8601 instants, got ${show(bad)}`);
+  }
+  if (x.kind !== y.kind)
+    throw new Error(
+      `${helper} cannot compare ${x.kind === 'number' ? 'a number' : 'an instant'} (${show(a)}) with ${y.kind === 'number' ? 'a number' : 'an instant'} (${show(b)})`,
+    );
+  return x.n === y.n ? 0 : x.n > y.n ? 1 : -1;
+}
 
 /** Names of the template helpers, e.g. for documentation and did-you-mean. */
 export const TEMPLATE_HELPERS: readonly string[] = Object.keys(HELPERS);
@@ -339,6 +381,15 @@ function parse(text: string): ParsedTemplate {
 // ---------------------------------------------------------------------------------------------------
 // Static checks and references
 
+function arityFits(helper: { arity: number; minArity?: boolean }, count: number): boolean {
+  return helper.minArity ? count >= helper.arity : count === helper.arity;
+}
+
+function arityMessage(name: string, helper: { arity: number; minArity?: boolean }, count: number): string {
+  const plural = helper.arity === 1 ? '' : 's';
+  return `helper "${name}" takes ${helper.minArity ? `${helper.arity} or more` : helper.arity} argument${plural}, got ${count}`;
+}
+
 function isHelperCall(node: CallNode): boolean {
   return (
     node.path.type === 'PathExpression' && node.path.parts.length === 1 && node.path.parts[0]! in HELPERS
@@ -379,12 +430,8 @@ function visitCall(parsed: ParsedTemplate, node: CallNode, mustache: number, vis
     if ((node.hash?.pairs.length ?? 0) > 0) {
       visitor.problem(`helper "${name}" takes no named arguments`, mustache);
     }
-    if (node.params.length !== helper.arity) {
-      const plural = helper.arity === 1 ? '' : 's';
-      visitor.problem(
-        `helper "${name}" takes ${helper.arity} argument${plural}, got ${node.params.length}`,
-        mustache,
-      );
+    if (!arityFits(helper, node.params.length)) {
+      visitor.problem(arityMessage(name, helper, node.params.length), mustache);
     }
     node.params.forEach((param, index) =>
       visitExpr(parsed, param, mustache, name === 'default' && index === 0, visitor),
@@ -565,14 +612,19 @@ function evaluateCall(node: CallNode, scope: unknown, offset: number, options: R
   if (isHelperCall(node)) {
     const name = helperNameOf(node)!;
     const helper = HELPERS[name]!;
-    if (node.params.length !== helper.arity || (node.hash?.pairs.length ?? 0) > 0) {
-      throw new TemplateError(
-        `helper "${name}" takes ${helper.arity} argument${helper.arity === 1 ? '' : 's'}, got ${node.params.length}`,
-        {
-          code: 'template-syntax',
-          offset,
-        },
-      );
+    if (!arityFits(helper, node.params.length) || (node.hash?.pairs.length ?? 0) > 0) {
+      throw new TemplateError(arityMessage(name, helper, node.params.length), {
+        code: 'template-syntax',
+        offset,
+      });
+    }
+    if (name === 'and' || name === 'or') {
+      // Short-circuit: `{{and (eq steps.x.status "passed") captures.y}}` reads y only when x passed.
+      for (const param of node.params) {
+        const truthy = isTruthy(evaluateExpr(param, scope, offset, options, false));
+        if (truthy !== (name === 'and')) return truthy;
+      }
+      return name === 'and';
     }
     const args = node.params.map((param, index) =>
       evaluateExpr(param, scope, offset, options, name === 'default' && index === 0),

@@ -19,6 +19,8 @@ import type { StaticProblem, ValueType } from './value-type.js';
 
 const ANY: ValueType = { kind: 'any' };
 const STRING: ValueType = { kind: 'string' };
+/** steps.<id>.status */
+const STEP_STATUS: ValueType = { kind: 'string', enum: ['passed', 'failed', 'skipped'] };
 
 export interface TypedSubject {
   inputs: InputSpec[];
@@ -167,7 +169,8 @@ export function stringSpan(
 ): SourceSpan {
   const span = map.valueSpan(pointer);
   const source = map.text.slice(span.offset, span.endOffset);
-  const range = valueRange(source, text, offset, length);
+  const written = map.original(span.offset, text, offset, length);
+  const range = valueRange(source, written.text, written.offset, Math.max(1, written.length));
   return map.span(span.offset + range.start, span.offset + range.end);
 }
 
@@ -257,6 +260,12 @@ export function checkTyped(subject: TypedSubject): Diagnostic[] {
             return STRING;
           case 'eq':
           case 'not':
+          case 'and':
+          case 'or':
+          case 'gt':
+          case 'gte':
+          case 'lt':
+          case 'lte':
             return { kind: 'boolean' };
           case 'default': {
             const first = expression.args[0];
@@ -281,6 +290,7 @@ export function checkTyped(subject: TypedSubject): Diagnostic[] {
           base = captureAt(name, index)?.type();
         } else if (root === 'steps') {
           const target = idIndex.get(name);
+          if (target !== undefined && rest[0] === 'status' && rest.length === 1) return STEP_STATUS;
           if (target === undefined || target >= index || rest[0] !== 'result') return ANY;
           base = resultTypeOf(target);
           tail = rest.slice(1);

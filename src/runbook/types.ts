@@ -43,6 +43,12 @@ export type DiagnosticCode =
   | 'include-missing-input'
   /** An include names a runbook, or `extends` names a step group. */
   | 'include-invalid'
+  /** An include's `with:` names a parameter the step group does not declare. */
+  | 'unknown-param'
+  /** An include does not give a parameter that has no default. */
+  | 'missing-param'
+  /** A parameter value (in `with:`, a default, or where the group uses it) that does not fit. */
+  | 'invalid-param-value'
   | 'invalid-duration'
   | 'invalid-input-value'
   | 'missing-input'

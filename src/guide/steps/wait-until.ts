@@ -42,6 +42,12 @@ export const waitUntilGuide: StepTranslator = (step, ctx) => {
     return guide;
   }
   const probe = (step.fields.probe ?? {}) as Record<string, unknown>;
+  if (step.fields.until !== undefined)
+    ctx.fail(
+      step,
+      '/until',
+      'an `until` condition has no shell form in a guide; poll a plain {{result...}} `value` with `success` values',
+    );
   const path =
     resultPath(String(step.fields.value)) ??
     ctx.fail(

@@ -11,6 +11,8 @@ import type { JsonSchema, StepSchemaFragment } from './fragment.js';
 export const SCHEMA_ID = 'https://labrun.dev/schemas/runbook.schema.json';
 
 export const STEP_ID_PATTERN = '^[a-z][a-z0-9-]*$';
+/** An include's `as`: one word, so that both <as>-<id> and <as><Name> are valid names. */
+export const INCLUDE_AS_PATTERN = '^[a-z][a-z0-9]*$';
 export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const CONNECTION_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 
@@ -166,6 +168,13 @@ export function buildRunbookSchema(): JsonSchema {
             },
             additionalProperties: false,
           },
+          params: {
+            type: 'object',
+            description:
+              'Parameters an include gives under `with:`, read in the steps as {{params.name}}; one without a default must be given.',
+            propertyNames: { $ref: '#/$defs/inputName' },
+            additionalProperties: { $ref: '#/$defs/param' },
+          },
           steps: { $ref: '#/$defs/stepList', minItems: 1 },
         },
         required: ['kind', 'steps'],
@@ -180,6 +189,15 @@ export function buildRunbookSchema(): JsonSchema {
           env: { type: 'string', minLength: 1, description: 'An environment variable name.' },
           default: { type: ['string', 'number', 'boolean'] },
           secret: { type: 'boolean', default: false, description: 'Mask the value in every output.' },
+        },
+        additionalProperties: false,
+      },
+      param: {
+        type: 'object',
+        properties: {
+          type: { enum: ['string', 'integer', 'number', 'boolean'], default: 'string' },
+          description: { type: 'string' },
+          default: { type: ['string', 'number', 'boolean'] },
         },
         additionalProperties: false,
       },
@@ -233,7 +251,23 @@ export function buildRunbookSchema(): JsonSchema {
             minLength: 1,
             description: 'Path (relative to this file) of a kind: steps file.',
           },
+          as: {
+            type: 'string',
+            pattern: INCLUDE_AS_PATTERN,
+            description:
+              'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+            'x-message': {
+              pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+            },
+          },
+          with: {
+            type: 'object',
+            description: "Values of the group's `params`, literals or templates.",
+            propertyNames: { $ref: '#/$defs/inputName' },
+            additionalProperties: { type: ['string', 'number', 'boolean'] },
+          },
         },
+        required: ['include'],
         additionalProperties: false,
       },
       step: {

@@ -78,6 +78,13 @@ const schema31 = {
           },
           additionalProperties: false,
         },
+        params: {
+          type: 'object',
+          description:
+            'Parameters an include gives under `with:`, read in the steps as {{params.name}}; one without a default must be given.',
+          propertyNames: { $ref: '#/$defs/inputName' },
+          additionalProperties: { $ref: '#/$defs/param' },
+        },
         steps: { $ref: '#/$defs/stepList', minItems: 1 },
       },
       required: ['kind', 'steps'],
@@ -92,6 +99,15 @@ const schema31 = {
         env: { type: 'string', minLength: 1, description: 'An environment variable name.' },
         default: { type: ['string', 'number', 'boolean'] },
         secret: { type: 'boolean', default: false, description: 'Mask the value in every output.' },
+      },
+      additionalProperties: false,
+    },
+    param: {
+      type: 'object',
+      properties: {
+        type: { enum: ['string', 'integer', 'number', 'boolean'], default: 'string' },
+        description: { type: 'string' },
+        default: { type: ['string', 'number', 'boolean'] },
       },
       additionalProperties: false,
     },
@@ -145,7 +161,23 @@ const schema31 = {
           minLength: 1,
           description: 'Path (relative to this file) of a kind: steps file.',
         },
+        as: {
+          type: 'string',
+          pattern: '^[a-z][a-z0-9]*$',
+          description:
+            'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+          'x-message': {
+            pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+          },
+        },
+        with: {
+          type: 'object',
+          description: "Values of the group's `params`, literals or templates.",
+          propertyNames: { $ref: '#/$defs/inputName' },
+          additionalProperties: { type: ['string', 'number', 'boolean'] },
+        },
       },
+      required: ['include'],
       additionalProperties: false,
     },
     step: {
@@ -412,6 +444,11 @@ const schema31 = {
           type: 'string',
           description: "Template over `result` (the probe's result): the observed value.",
         },
+        until: {
+          type: 'string',
+          description:
+            'Template over `result` (the probe\'s result) that ends the wait when it renders truthy, e.g. "{{gte result.DBClusters.0.LatestRestorableTime captures.marker}}". Instead of value/success/failure.',
+        },
         success: { type: 'array', minItems: 1, description: 'Values that end the wait successfully.' },
         failure: { type: 'array', description: 'Terminal values that fail the wait at once.' },
         interval: { $ref: '#/$defs/duration', description: 'First poll interval (default 2s).' },
@@ -420,7 +457,15 @@ const schema31 = {
       },
       additionalProperties: false,
       oneOf: [{ required: ['duration'] }, { required: ['probe'] }],
-      dependentRequired: { probe: ['value', 'success'] },
+      dependentRequired: { value: ['success'], success: ['value'], failure: ['value'] },
+      dependentSchemas: {
+        probe: {
+          oneOf: [{ required: ['value'] }, { required: ['until'] }],
+          'x-message': {
+            oneOf: 'a wait with a probe needs exactly one of `value` (with `success`) or `until`',
+          },
+        },
+      },
     },
     captureStep: {
       type: 'object',
@@ -543,6 +588,13 @@ const schema32 = {
       },
       additionalProperties: false,
     },
+    params: {
+      type: 'object',
+      description:
+        'Parameters an include gives under `with:`, read in the steps as {{params.name}}; one without a default must be given.',
+      propertyNames: { $ref: '#/$defs/inputName' },
+      additionalProperties: { $ref: '#/$defs/param' },
+    },
     steps: { $ref: '#/$defs/stepList', minItems: 1 },
   },
   required: ['kind', 'steps'],
@@ -558,9 +610,18 @@ const schema34 = {
   pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
   'x-message': { pattern: 'connection name "{value}" must be an identifier (letters, digits, _ and -)' },
 };
+const schema36 = {
+  type: 'object',
+  properties: {
+    type: { enum: ['string', 'integer', 'number', 'boolean'], default: 'string' },
+    description: { type: 'string' },
+    default: { type: ['string', 'number', 'boolean'] },
+  },
+  additionalProperties: false,
+};
 const pattern4 = new RegExp('^[A-Za-z_][A-Za-z0-9_]*$', 'u');
 const pattern5 = new RegExp('^[A-Za-z_][A-Za-z0-9_-]*$', 'u');
-const schema35 = {
+const schema37 = {
   type: 'array',
   items: {
     if: { type: 'object', required: ['include'] },
@@ -568,7 +629,7 @@ const schema35 = {
     else: { $ref: '#/$defs/step' },
   },
 };
-const schema36 = {
+const schema38 = {
   type: 'object',
   properties: {
     include: {
@@ -576,11 +637,290 @@ const schema36 = {
       minLength: 1,
       description: 'Path (relative to this file) of a kind: steps file.',
     },
+    as: {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9]*$',
+      description:
+        'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+      'x-message': {
+        pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+      },
+    },
+    with: {
+      type: 'object',
+      description: "Values of the group's `params`, literals or templates.",
+      propertyNames: { $ref: '#/$defs/inputName' },
+      additionalProperties: { type: ['string', 'number', 'boolean'] },
+    },
   },
+  required: ['include'],
   additionalProperties: false,
 };
 const func1 = runtime_ucs2length.default;
-const schema37 = {
+const pattern7 = new RegExp('^[a-z][a-z0-9]*$', 'u');
+function validate23(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
+) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate23.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+  }
+  if (data && typeof data == 'object' && !Array.isArray(data)) {
+    if (data.include === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: '#/required',
+        keyword: 'required',
+        params: { missingProperty: 'include' },
+        message: "must have required property '" + 'include' + "'",
+        schema: schema38.required,
+        parentSchema: schema38,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!(key0 === 'include' || key0 === 'as' || key0 === 'with')) {
+        const err1 = {
+          instancePath,
+          schemaPath: '#/additionalProperties',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: key0 },
+          message: 'must NOT have additional properties',
+          schema: false,
+          parentSchema: schema38,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+    }
+    if (data.include !== undefined) {
+      let data0 = data.include;
+      if (typeof data0 === 'string') {
+        if (func1(data0) < 1) {
+          const err2 = {
+            instancePath: instancePath + '/include',
+            schemaPath: '#/properties/include/minLength',
+            keyword: 'minLength',
+            params: { limit: 1 },
+            message: 'must NOT have fewer than 1 characters',
+            schema: 1,
+            parentSchema: schema38.properties.include,
+            data: data0,
+          };
+          if (vErrors === null) {
+            vErrors = [err2];
+          } else {
+            vErrors.push(err2);
+          }
+          errors++;
+        }
+      } else {
+        const err3 = {
+          instancePath: instancePath + '/include',
+          schemaPath: '#/properties/include/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema38.properties.include.type,
+          parentSchema: schema38.properties.include,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+    if (data.as !== undefined) {
+      let data1 = data.as;
+      if (typeof data1 === 'string') {
+        if (!pattern7.test(data1)) {
+          const err4 = {
+            instancePath: instancePath + '/as',
+            schemaPath: '#/properties/as/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[a-z][a-z0-9]*$' },
+            message: 'must match pattern "' + '^[a-z][a-z0-9]*$' + '"',
+            schema: '^[a-z][a-z0-9]*$',
+            parentSchema: schema38.properties.as,
+            data: data1,
+          };
+          if (vErrors === null) {
+            vErrors = [err4];
+          } else {
+            vErrors.push(err4);
+          }
+          errors++;
+        }
+      } else {
+        const err5 = {
+          instancePath: instancePath + '/as',
+          schemaPath: '#/properties/as/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema38.properties.as.type,
+          parentSchema: schema38.properties.as,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.with !== undefined) {
+      let data2 = data.with;
+      if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+        for (const key1 in data2) {
+          const _errs8 = errors;
+          if (typeof key1 === 'string') {
+            if (!pattern4.test(key1)) {
+              const err6 = {
+                instancePath: instancePath + '/with',
+                schemaPath: '#/$defs/inputName/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+                message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
+                schema: '^[A-Za-z_][A-Za-z0-9_]*$',
+                parentSchema: schema33,
+                data: key1,
+                propertyName: key1,
+              };
+              if (vErrors === null) {
+                vErrors = [err6];
+              } else {
+                vErrors.push(err6);
+              }
+              errors++;
+            }
+          } else {
+            const err7 = {
+              instancePath: instancePath + '/with',
+              schemaPath: '#/$defs/inputName/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema33.type,
+              parentSchema: schema33,
+              data: key1,
+              propertyName: key1,
+            };
+            if (vErrors === null) {
+              vErrors = [err7];
+            } else {
+              vErrors.push(err7);
+            }
+            errors++;
+          }
+          var valid1 = _errs8 === errors;
+          if (!valid1) {
+            const err8 = {
+              instancePath: instancePath + '/with',
+              schemaPath: '#/properties/with/propertyNames',
+              keyword: 'propertyNames',
+              params: { propertyName: key1 },
+              message: 'property name must be valid',
+              schema: schema38.properties.with.propertyNames,
+              parentSchema: schema38.properties.with,
+              data: data2,
+            };
+            if (vErrors === null) {
+              vErrors = [err8];
+            } else {
+              vErrors.push(err8);
+            }
+            errors++;
+          }
+        }
+        for (const key2 in data2) {
+          let data3 = data2[key2];
+          if (
+            typeof data3 !== 'string' &&
+            !(typeof data3 == 'number' && isFinite(data3)) &&
+            typeof data3 !== 'boolean'
+          ) {
+            const err9 = {
+              instancePath: instancePath + '/with/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
+              schemaPath: '#/properties/with/additionalProperties/type',
+              keyword: 'type',
+              params: { type: schema38.properties.with.additionalProperties.type },
+              message: 'must be string,number,boolean',
+              schema: schema38.properties.with.additionalProperties.type,
+              parentSchema: schema38.properties.with.additionalProperties,
+              data: data3,
+            };
+            if (vErrors === null) {
+              vErrors = [err9];
+            } else {
+              vErrors.push(err9);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + '/with',
+          schemaPath: '#/properties/with/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema38.properties.with.type,
+          parentSchema: schema38.properties.with,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err11 = {
+      instancePath,
+      schemaPath: '#/type',
+      keyword: 'type',
+      params: { type: 'object' },
+      message: 'must be object',
+      schema: schema38.type,
+      parentSchema: schema38,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err11];
+    } else {
+      vErrors.push(err11);
+    }
+    errors++;
+  }
+  validate23.errors = vErrors;
+  return errors === 0;
+}
+validate23.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+const schema40 = {
   type: 'object',
   properties: {
     id: { $ref: '#/$defs/stepId' },
@@ -654,7 +994,7 @@ const schema37 = {
     },
   ],
 };
-const schema38 = {
+const schema41 = {
   type: 'object',
   properties: {
     id: true,
@@ -681,7 +1021,7 @@ const schema38 = {
   required: ['operation'],
   additionalProperties: false,
 };
-const schema52 = {
+const schema55 = {
   type: 'object',
   properties: {
     id: true,
@@ -731,28 +1071,28 @@ const schema52 = {
   required: ['that'],
   additionalProperties: false,
 };
-const schema53 = {
+const schema56 = {
   type: 'string',
   pattern: '^[a-z][a-z0-9-]*$',
   'x-message': {
     pattern: 'step id "{value}" must start with a lowercase letter and hold only a-z, 0-9 and -',
   },
 };
-const schema44 = {
+const schema47 = {
   type: 'string',
   pattern: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
   description: 'A duration such as 500ms, 10s, 5m, 1h30m, or a template.',
 };
-const schema50 = {
+const schema53 = {
   type: 'string',
   pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
   'x-message': { pattern: 'capture name "{value}" must be an identifier (letters, digits and _)' },
 };
 const func2 = Object.prototype.hasOwnProperty;
-const pattern6 = new RegExp('^[A-Z][A-Za-z0-9]*$', 'u');
-const pattern19 = new RegExp('^[a-z][a-z0-9-]*$', 'u');
-const pattern11 = new RegExp('^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$', 'u');
-const schema39 = {
+const pattern9 = new RegExp('^[A-Z][A-Za-z0-9]*$', 'u');
+const pattern22 = new RegExp('^[a-z][a-z0-9-]*$', 'u');
+const pattern14 = new RegExp('^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$', 'u');
+const schema42 = {
   type: 'object',
   properties: {
     id: true,
@@ -779,13 +1119,13 @@ const schema39 = {
   required: ['connection', 'query'],
   additionalProperties: false,
 };
-function validate24(
+function validate26(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate24.evaluated;
+  const evaluated0 = validate26.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -800,8 +1140,8 @@ function validate24(
         keyword: 'required',
         params: { missingProperty: 'connection' },
         message: "must have required property '" + 'connection' + "'",
-        schema: schema39.required,
-        parentSchema: schema39,
+        schema: schema42.required,
+        parentSchema: schema42,
         data,
       };
       if (vErrors === null) {
@@ -818,8 +1158,8 @@ function validate24(
         keyword: 'required',
         params: { missingProperty: 'query' },
         message: "must have required property '" + 'query' + "'",
-        schema: schema39.required,
-        parentSchema: schema39,
+        schema: schema42.required,
+        parentSchema: schema42,
         data,
       };
       if (vErrors === null) {
@@ -830,7 +1170,7 @@ function validate24(
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema39.properties, key0)) {
+      if (!func2.call(schema42.properties, key0)) {
         const err2 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -838,7 +1178,7 @@ function validate24(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema39,
+          parentSchema: schema42,
           data,
         };
         if (vErrors === null) {
@@ -900,7 +1240,7 @@ function validate24(
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema39.properties.query,
+            parentSchema: schema42.properties.query,
             data: data1,
           };
           if (vErrors === null) {
@@ -917,8 +1257,8 @@ function validate24(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema39.properties.query.type,
-          parentSchema: schema39.properties.query,
+          schema: schema42.properties.query.type,
+          parentSchema: schema42.properties.query,
           data: data1,
         };
         if (vErrors === null) {
@@ -938,8 +1278,8 @@ function validate24(
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema39.properties.params.type,
-          parentSchema: schema39.properties.params,
+          schema: schema42.properties.params.type,
+          parentSchema: schema42.properties.params,
           data: data2,
         };
         if (vErrors === null) {
@@ -957,8 +1297,8 @@ function validate24(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema39.type,
-      parentSchema: schema39,
+      schema: schema42.type,
+      parentSchema: schema42,
       data,
     };
     if (vErrors === null) {
@@ -968,11 +1308,11 @@ function validate24(
     }
     errors++;
   }
-  validate24.errors = vErrors;
+  validate26.errors = vErrors;
   return errors === 0;
 }
-validate24.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-const schema41 = {
+validate26.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+const schema44 = {
   type: 'object',
   properties: {
     id: true,
@@ -1024,15 +1364,15 @@ const schema41 = {
   required: ['connection', 'workload', 'command'],
   additionalProperties: false,
 };
-const pattern9 = new RegExp('^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$', 'u');
-const pattern10 = new RegExp('^[a-z][a-z0-9_-]*$', 'u');
-function validate26(
+const pattern12 = new RegExp('^(mysql[-_](host|port|socket|user|password|db)|db[-_]driver)$', 'u');
+const pattern13 = new RegExp('^[a-z][a-z0-9_-]*$', 'u');
+function validate28(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate26.evaluated;
+  const evaluated0 = validate28.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -1047,8 +1387,8 @@ function validate26(
         keyword: 'required',
         params: { missingProperty: 'connection' },
         message: "must have required property '" + 'connection' + "'",
-        schema: schema41.required,
-        parentSchema: schema41,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1065,8 +1405,8 @@ function validate26(
         keyword: 'required',
         params: { missingProperty: 'workload' },
         message: "must have required property '" + 'workload' + "'",
-        schema: schema41.required,
-        parentSchema: schema41,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1083,8 +1423,8 @@ function validate26(
         keyword: 'required',
         params: { missingProperty: 'command' },
         message: "must have required property '" + 'command' + "'",
-        schema: schema41.required,
-        parentSchema: schema41,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1095,7 +1435,7 @@ function validate26(
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema41.properties, key0)) {
+      if (!func2.call(schema44.properties, key0)) {
         const err3 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1103,7 +1443,7 @@ function validate26(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema41,
+          parentSchema: schema44,
           data,
         };
         if (vErrors === null) {
@@ -1173,10 +1513,10 @@ function validate26(
           instancePath: instancePath + '/workload',
           schemaPath: '#/properties/workload/enum',
           keyword: 'enum',
-          params: { allowedValues: schema41.properties.workload.enum },
+          params: { allowedValues: schema44.properties.workload.enum },
           message: 'must be equal to one of the allowed values',
-          schema: schema41.properties.workload.enum,
-          parentSchema: schema41.properties.workload,
+          schema: schema44.properties.workload.enum,
+          parentSchema: schema44.properties.workload,
           data: data1,
         };
         if (vErrors === null) {
@@ -1194,10 +1534,10 @@ function validate26(
           instancePath: instancePath + '/command',
           schemaPath: '#/properties/command/enum',
           keyword: 'enum',
-          params: { allowedValues: schema41.properties.command.enum },
+          params: { allowedValues: schema44.properties.command.enum },
           message: 'must be equal to one of the allowed values',
-          schema: schema41.properties.command.enum,
-          parentSchema: schema41.properties.command,
+          schema: schema44.properties.command.enum,
+          parentSchema: schema44.properties.command,
           data: data2,
         };
         if (vErrors === null) {
@@ -1216,7 +1556,7 @@ function validate26(
           const _errs10 = errors;
           const _errs11 = errors;
           if (typeof key1 === 'string') {
-            if (!pattern9.test(key1)) {
+            if (!pattern12.test(key1)) {
               const err8 = {};
               if (vErrors === null) {
                 vErrors = [err8];
@@ -1234,8 +1574,8 @@ function validate26(
               keyword: 'not',
               params: {},
               message: 'must NOT be valid',
-              schema: schema41.properties.options.propertyNames.not,
-              parentSchema: schema41.properties.options.propertyNames,
+              schema: schema44.properties.options.propertyNames.not,
+              parentSchema: schema44.properties.options.propertyNames,
               data: key1,
               propertyName: key1,
             };
@@ -1256,7 +1596,7 @@ function validate26(
             }
           }
           if (typeof key1 === 'string') {
-            if (!pattern10.test(key1)) {
+            if (!pattern13.test(key1)) {
               const err10 = {
                 instancePath: instancePath + '/options',
                 schemaPath: '#/properties/options/propertyNames/pattern',
@@ -1264,7 +1604,7 @@ function validate26(
                 params: { pattern: '^[a-z][a-z0-9_-]*$' },
                 message: 'must match pattern "' + '^[a-z][a-z0-9_-]*$' + '"',
                 schema: '^[a-z][a-z0-9_-]*$',
-                parentSchema: schema41.properties.options.propertyNames,
+                parentSchema: schema44.properties.options.propertyNames,
                 data: key1,
                 propertyName: key1,
               };
@@ -1284,8 +1624,8 @@ function validate26(
               keyword: 'propertyNames',
               params: { propertyName: key1 },
               message: 'property name must be valid',
-              schema: schema41.properties.options.propertyNames,
-              parentSchema: schema41.properties.options,
+              schema: schema44.properties.options.propertyNames,
+              parentSchema: schema44.properties.options,
               data: data3,
             };
             if (vErrors === null) {
@@ -1307,10 +1647,10 @@ function validate26(
               instancePath: instancePath + '/options/' + key2.replace(/~/g, '~0').replace(/\//g, '~1'),
               schemaPath: '#/properties/options/additionalProperties/type',
               keyword: 'type',
-              params: { type: schema41.properties.options.additionalProperties.type },
+              params: { type: schema44.properties.options.additionalProperties.type },
               message: 'must be string,number,boolean',
-              schema: schema41.properties.options.additionalProperties.type,
-              parentSchema: schema41.properties.options.additionalProperties,
+              schema: schema44.properties.options.additionalProperties.type,
+              parentSchema: schema44.properties.options.additionalProperties,
               data: data4,
             };
             if (vErrors === null) {
@@ -1328,8 +1668,8 @@ function validate26(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema41.properties.options.type,
-          parentSchema: schema41.properties.options,
+          schema: schema44.properties.options.type,
+          parentSchema: schema44.properties.options,
           data: data3,
         };
         if (vErrors === null) {
@@ -1347,8 +1687,8 @@ function validate26(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema41.type,
-      parentSchema: schema41,
+      schema: schema44.type,
+      parentSchema: schema44,
       data,
     };
     if (vErrors === null) {
@@ -1358,11 +1698,11 @@ function validate26(
     }
     errors++;
   }
-  validate26.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-validate26.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-const schema43 = {
+validate28.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+const schema46 = {
   type: 'object',
   properties: {
     id: true,
@@ -1437,6 +1777,11 @@ const schema43 = {
       type: 'string',
       description: "Template over `result` (the probe's result): the observed value.",
     },
+    until: {
+      type: 'string',
+      description:
+        'Template over `result` (the probe\'s result) that ends the wait when it renders truthy, e.g. "{{gte result.DBClusters.0.LatestRestorableTime captures.marker}}". Instead of value/success/failure.',
+    },
     success: { type: 'array', minItems: 1, description: 'Values that end the wait successfully.' },
     failure: { type: 'array', description: 'Terminal values that fail the wait at once.' },
     interval: { $ref: '#/$defs/duration', description: 'First poll interval (default 2s).' },
@@ -1445,15 +1790,21 @@ const schema43 = {
   },
   additionalProperties: false,
   oneOf: [{ required: ['duration'] }, { required: ['probe'] }],
-  dependentRequired: { probe: ['value', 'success'] },
+  dependentRequired: { value: ['success'], success: ['value'], failure: ['value'] },
+  dependentSchemas: {
+    probe: {
+      oneOf: [{ required: ['value'] }, { required: ['until'] }],
+      'x-message': { oneOf: 'a wait with a probe needs exactly one of `value` (with `success`) or `until`' },
+    },
+  },
 };
-function validate28(
+function validate30(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate28.evaluated;
+  const evaluated0 = validate30.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -1472,8 +1823,8 @@ function validate28(
         keyword: 'required',
         params: { missingProperty: 'duration' },
         message: "must have required property '" + 'duration' + "'",
-        schema: schema43.oneOf[0].required,
-        parentSchema: schema43.oneOf[0],
+        schema: schema46.oneOf[0].required,
+        parentSchema: schema46.oneOf[0],
         data,
       };
       if (vErrors === null) {
@@ -1498,8 +1849,8 @@ function validate28(
         keyword: 'required',
         params: { missingProperty: 'probe' },
         message: "must have required property '" + 'probe' + "'",
-        schema: schema43.oneOf[1].required,
-        parentSchema: schema43.oneOf[1],
+        schema: schema46.oneOf[1].required,
+        parentSchema: schema46.oneOf[1],
         data,
       };
       if (vErrors === null) {
@@ -1527,8 +1878,8 @@ function validate28(
       keyword: 'oneOf',
       params: { passingSchemas: passing0 },
       message: 'must match exactly one schema in oneOf',
-      schema: schema43.oneOf,
-      parentSchema: schema43,
+      schema: schema46.oneOf,
+      parentSchema: schema46,
       data,
     };
     if (vErrors === null) {
@@ -1549,7 +1900,7 @@ function validate28(
   }
   if (data && typeof data == 'object' && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func2.call(schema43.properties, key0)) {
+      if (!func2.call(schema46.properties, key0)) {
         const err3 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1557,7 +1908,7 @@ function validate28(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema43,
+          parentSchema: schema46,
           data,
         };
         if (vErrors === null) {
@@ -1571,7 +1922,7 @@ function validate28(
     if (data.timeout !== undefined) {
       let data0 = data.timeout;
       if (typeof data0 === 'string') {
-        if (!pattern11.test(data0)) {
+        if (!pattern14.test(data0)) {
           const err4 = {
             instancePath: instancePath + '/timeout',
             schemaPath: '#/$defs/duration/pattern',
@@ -1580,7 +1931,7 @@ function validate28(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
+            parentSchema: schema47,
             data: data0,
           };
           if (vErrors === null) {
@@ -1597,8 +1948,8 @@ function validate28(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
+          schema: schema47.type,
+          parentSchema: schema47,
           data: data0,
         };
         if (vErrors === null) {
@@ -1612,7 +1963,7 @@ function validate28(
     if (data.duration !== undefined) {
       let data1 = data.duration;
       if (typeof data1 === 'string') {
-        if (!pattern11.test(data1)) {
+        if (!pattern14.test(data1)) {
           const err6 = {
             instancePath: instancePath + '/duration',
             schemaPath: '#/$defs/duration/pattern',
@@ -1621,7 +1972,7 @@ function validate28(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
+            parentSchema: schema47,
             data: data1,
           };
           if (vErrors === null) {
@@ -1638,8 +1989,8 @@ function validate28(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
+          schema: schema47.type,
+          parentSchema: schema47,
           data: data1,
         };
         if (vErrors === null) {
@@ -1698,8 +2049,8 @@ function validate28(
               keyword: 'required',
               params: { missingProperty: 'operation' },
               message: "must have required property '" + 'operation' + "'",
-              schema: schema43.properties.probe.allOf[0].then.required,
-              parentSchema: schema43.properties.probe.allOf[0].then,
+              schema: schema46.properties.probe.allOf[0].then.required,
+              parentSchema: schema46.properties.probe.allOf[0].then,
               data: data2,
             };
             if (vErrors === null) {
@@ -1718,7 +2069,7 @@ function validate28(
                 params: { additionalProperty: key1 },
                 message: 'must NOT have additional properties',
                 schema: false,
-                parentSchema: schema43.properties.probe.allOf[0].then,
+                parentSchema: schema46.properties.probe.allOf[0].then,
                 data: data2,
               };
               if (vErrors === null) {
@@ -1736,10 +2087,10 @@ function validate28(
                 instancePath: instancePath + '/probe/service',
                 schemaPath: '#/properties/probe/allOf/0/then/properties/service/enum',
                 keyword: 'enum',
-                params: { allowedValues: schema43.properties.probe.allOf[0].then.properties.service.enum },
+                params: { allowedValues: schema46.properties.probe.allOf[0].then.properties.service.enum },
                 message: 'must be equal to one of the allowed values',
-                schema: schema43.properties.probe.allOf[0].then.properties.service.enum,
-                parentSchema: schema43.properties.probe.allOf[0].then.properties.service,
+                schema: schema46.properties.probe.allOf[0].then.properties.service.enum,
+                parentSchema: schema46.properties.probe.allOf[0].then.properties.service,
                 data: data4,
               };
               if (vErrors === null) {
@@ -1753,7 +2104,7 @@ function validate28(
           if (data2.operation !== undefined) {
             let data5 = data2.operation;
             if (typeof data5 === 'string') {
-              if (!pattern6.test(data5)) {
+              if (!pattern9.test(data5)) {
                 const err13 = {
                   instancePath: instancePath + '/probe/operation',
                   schemaPath: '#/properties/probe/allOf/0/then/properties/operation/pattern',
@@ -1761,7 +2112,7 @@ function validate28(
                   params: { pattern: '^[A-Z][A-Za-z0-9]*$' },
                   message: 'must match pattern "' + '^[A-Z][A-Za-z0-9]*$' + '"',
                   schema: '^[A-Z][A-Za-z0-9]*$',
-                  parentSchema: schema43.properties.probe.allOf[0].then.properties.operation,
+                  parentSchema: schema46.properties.probe.allOf[0].then.properties.operation,
                   data: data5,
                 };
                 if (vErrors === null) {
@@ -1778,8 +2129,8 @@ function validate28(
                 keyword: 'type',
                 params: { type: 'string' },
                 message: 'must be string',
-                schema: schema43.properties.probe.allOf[0].then.properties.operation.type,
-                parentSchema: schema43.properties.probe.allOf[0].then.properties.operation,
+                schema: schema46.properties.probe.allOf[0].then.properties.operation.type,
+                parentSchema: schema46.properties.probe.allOf[0].then.properties.operation,
                 data: data5,
               };
               if (vErrors === null) {
@@ -1799,8 +2150,8 @@ function validate28(
                 keyword: 'type',
                 params: { type: 'object' },
                 message: 'must be object',
-                schema: schema43.properties.probe.allOf[0].then.properties.params.type,
-                parentSchema: schema43.properties.probe.allOf[0].then.properties.params,
+                schema: schema46.properties.probe.allOf[0].then.properties.params.type,
+                parentSchema: schema46.properties.probe.allOf[0].then.properties.params,
                 data: data6,
               };
               if (vErrors === null) {
@@ -1825,8 +2176,8 @@ function validate28(
           keyword: 'if',
           params: { failingKeyword: 'then' },
           message: 'must match "then" schema',
-          schema: schema43.properties.probe.allOf[0].if,
-          parentSchema: schema43.properties.probe.allOf[0],
+          schema: schema46.properties.probe.allOf[0].if,
+          parentSchema: schema46.properties.probe.allOf[0],
           data: data2,
         };
         if (vErrors === null) {
@@ -1882,8 +2233,8 @@ function validate28(
               keyword: 'required',
               params: { missingProperty: 'connection' },
               message: "must have required property '" + 'connection' + "'",
-              schema: schema43.properties.probe.allOf[1].then.required,
-              parentSchema: schema43.properties.probe.allOf[1].then,
+              schema: schema46.properties.probe.allOf[1].then.required,
+              parentSchema: schema46.properties.probe.allOf[1].then,
               data: data2,
             };
             if (vErrors === null) {
@@ -1900,8 +2251,8 @@ function validate28(
               keyword: 'required',
               params: { missingProperty: 'query' },
               message: "must have required property '" + 'query' + "'",
-              schema: schema43.properties.probe.allOf[1].then.required,
-              parentSchema: schema43.properties.probe.allOf[1].then,
+              schema: schema46.properties.probe.allOf[1].then.required,
+              parentSchema: schema46.properties.probe.allOf[1].then,
               data: data2,
             };
             if (vErrors === null) {
@@ -1920,7 +2271,7 @@ function validate28(
                 params: { additionalProperty: key2 },
                 message: 'must NOT have additional properties',
                 schema: false,
-                parentSchema: schema43.properties.probe.allOf[1].then,
+                parentSchema: schema46.properties.probe.allOf[1].then,
                 data: data2,
               };
               if (vErrors === null) {
@@ -1982,7 +2333,7 @@ function validate28(
                   params: { limit: 1 },
                   message: 'must NOT have fewer than 1 characters',
                   schema: 1,
-                  parentSchema: schema43.properties.probe.allOf[1].then.properties.query,
+                  parentSchema: schema46.properties.probe.allOf[1].then.properties.query,
                   data: data9,
                 };
                 if (vErrors === null) {
@@ -1999,8 +2350,8 @@ function validate28(
                 keyword: 'type',
                 params: { type: 'string' },
                 message: 'must be string',
-                schema: schema43.properties.probe.allOf[1].then.properties.query.type,
-                parentSchema: schema43.properties.probe.allOf[1].then.properties.query,
+                schema: schema46.properties.probe.allOf[1].then.properties.query.type,
+                parentSchema: schema46.properties.probe.allOf[1].then.properties.query,
                 data: data9,
               };
               if (vErrors === null) {
@@ -2020,8 +2371,8 @@ function validate28(
                 keyword: 'type',
                 params: { type: 'array' },
                 message: 'must be array',
-                schema: schema43.properties.probe.allOf[1].then.properties.params.type,
-                parentSchema: schema43.properties.probe.allOf[1].then.properties.params,
+                schema: schema46.properties.probe.allOf[1].then.properties.params.type,
+                parentSchema: schema46.properties.probe.allOf[1].then.properties.params,
                 data: data10,
               };
               if (vErrors === null) {
@@ -2046,8 +2397,8 @@ function validate28(
           keyword: 'if',
           params: { failingKeyword: 'then' },
           message: 'must match "then" schema',
-          schema: schema43.properties.probe.allOf[1].if,
-          parentSchema: schema43.properties.probe.allOf[1],
+          schema: schema46.properties.probe.allOf[1].if,
+          parentSchema: schema46.properties.probe.allOf[1],
           data: data2,
         };
         if (vErrors === null) {
@@ -2073,8 +2424,8 @@ function validate28(
             keyword: 'required',
             params: { missingProperty: 'type' },
             message: "must have required property '" + 'type' + "'",
-            schema: schema43.properties.probe.required,
-            parentSchema: schema43.properties.probe,
+            schema: schema46.properties.probe.required,
+            parentSchema: schema46.properties.probe,
             data: data2,
           };
           if (vErrors === null) {
@@ -2095,10 +2446,10 @@ function validate28(
               instancePath: instancePath + '/probe/type',
               schemaPath: '#/properties/probe/properties/type/enum',
               keyword: 'enum',
-              params: { allowedValues: schema43.properties.probe.properties.type.enum },
+              params: { allowedValues: schema46.properties.probe.properties.type.enum },
               message: 'must be equal to one of the allowed values',
-              schema: schema43.properties.probe.properties.type.enum,
-              parentSchema: schema43.properties.probe.properties.type,
+              schema: schema46.properties.probe.properties.type.enum,
+              parentSchema: schema46.properties.probe.properties.type,
               data: data11,
             };
             if (vErrors === null) {
@@ -2116,8 +2467,8 @@ function validate28(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema43.properties.probe.type,
-          parentSchema: schema43.properties.probe,
+          schema: schema46.properties.probe.type,
+          parentSchema: schema46.properties.probe,
           data: data2,
         };
         if (vErrors === null) {
@@ -2137,8 +2488,8 @@ function validate28(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema43.properties.value.type,
-          parentSchema: schema43.properties.value,
+          schema: schema46.properties.value.type,
+          parentSchema: schema46.properties.value,
           data: data12,
         };
         if (vErrors === null) {
@@ -2149,57 +2500,57 @@ function validate28(
         errors++;
       }
     }
+    if (data.until !== undefined) {
+      let data13 = data.until;
+      if (typeof data13 !== 'string') {
+        const err32 = {
+          instancePath: instancePath + '/until',
+          schemaPath: '#/properties/until/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema46.properties.until.type,
+          parentSchema: schema46.properties.until,
+          data: data13,
+        };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
+      }
+    }
     if (data.success !== undefined) {
-      let data13 = data.success;
-      if (Array.isArray(data13)) {
-        if (data13.length < 1) {
-          const err32 = {
+      let data14 = data.success;
+      if (Array.isArray(data14)) {
+        if (data14.length < 1) {
+          const err33 = {
             instancePath: instancePath + '/success',
             schemaPath: '#/properties/success/minItems',
             keyword: 'minItems',
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 items',
             schema: 1,
-            parentSchema: schema43.properties.success,
-            data: data13,
+            parentSchema: schema46.properties.success,
+            data: data14,
           };
           if (vErrors === null) {
-            vErrors = [err32];
+            vErrors = [err33];
           } else {
-            vErrors.push(err32);
+            vErrors.push(err33);
           }
           errors++;
         }
       } else {
-        const err33 = {
+        const err34 = {
           instancePath: instancePath + '/success',
           schemaPath: '#/properties/success/type',
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema43.properties.success.type,
-          parentSchema: schema43.properties.success,
-          data: data13,
-        };
-        if (vErrors === null) {
-          vErrors = [err33];
-        } else {
-          vErrors.push(err33);
-        }
-        errors++;
-      }
-    }
-    if (data.failure !== undefined) {
-      let data14 = data.failure;
-      if (!Array.isArray(data14)) {
-        const err34 = {
-          instancePath: instancePath + '/failure',
-          schemaPath: '#/properties/failure/type',
-          keyword: 'type',
-          params: { type: 'array' },
-          message: 'must be array',
-          schema: schema43.properties.failure.type,
-          parentSchema: schema43.properties.failure,
+          schema: schema46.properties.success.type,
+          parentSchema: schema46.properties.success,
           data: data14,
         };
         if (vErrors === null) {
@@ -2210,11 +2561,32 @@ function validate28(
         errors++;
       }
     }
+    if (data.failure !== undefined) {
+      let data15 = data.failure;
+      if (!Array.isArray(data15)) {
+        const err35 = {
+          instancePath: instancePath + '/failure',
+          schemaPath: '#/properties/failure/type',
+          keyword: 'type',
+          params: { type: 'array' },
+          message: 'must be array',
+          schema: schema46.properties.failure.type,
+          parentSchema: schema46.properties.failure,
+          data: data15,
+        };
+        if (vErrors === null) {
+          vErrors = [err35];
+        } else {
+          vErrors.push(err35);
+        }
+        errors++;
+      }
+    }
     if (data.interval !== undefined) {
-      let data15 = data.interval;
-      if (typeof data15 === 'string') {
-        if (!pattern11.test(data15)) {
-          const err35 = {
+      let data16 = data.interval;
+      if (typeof data16 === 'string') {
+        if (!pattern14.test(data16)) {
+          const err36 = {
             instancePath: instancePath + '/interval',
             schemaPath: '#/$defs/duration/pattern',
             keyword: 'pattern',
@@ -2222,80 +2594,80 @@ function validate28(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
-            data: data15,
+            parentSchema: schema47,
+            data: data16,
           };
           if (vErrors === null) {
-            vErrors = [err35];
+            vErrors = [err36];
           } else {
-            vErrors.push(err35);
+            vErrors.push(err36);
           }
           errors++;
         }
       } else {
-        const err36 = {
+        const err37 = {
           instancePath: instancePath + '/interval',
           schemaPath: '#/$defs/duration/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
-          data: data15,
+          schema: schema47.type,
+          parentSchema: schema47,
+          data: data16,
         };
         if (vErrors === null) {
-          vErrors = [err36];
+          vErrors = [err37];
         } else {
-          vErrors.push(err36);
+          vErrors.push(err37);
         }
         errors++;
       }
     }
     if (data.backoff !== undefined) {
-      let data16 = data.backoff;
-      if (typeof data16 == 'number' && isFinite(data16)) {
-        if (data16 < 1 || isNaN(data16)) {
-          const err37 = {
+      let data17 = data.backoff;
+      if (typeof data17 == 'number' && isFinite(data17)) {
+        if (data17 < 1 || isNaN(data17)) {
+          const err38 = {
             instancePath: instancePath + '/backoff',
             schemaPath: '#/properties/backoff/minimum',
             keyword: 'minimum',
             params: { comparison: '>=', limit: 1 },
             message: 'must be >= 1',
             schema: 1,
-            parentSchema: schema43.properties.backoff,
-            data: data16,
+            parentSchema: schema46.properties.backoff,
+            data: data17,
           };
           if (vErrors === null) {
-            vErrors = [err37];
+            vErrors = [err38];
           } else {
-            vErrors.push(err37);
+            vErrors.push(err38);
           }
           errors++;
         }
       } else {
-        const err38 = {
+        const err39 = {
           instancePath: instancePath + '/backoff',
           schemaPath: '#/properties/backoff/type',
           keyword: 'type',
           params: { type: 'number' },
           message: 'must be number',
-          schema: schema43.properties.backoff.type,
-          parentSchema: schema43.properties.backoff,
-          data: data16,
+          schema: schema46.properties.backoff.type,
+          parentSchema: schema46.properties.backoff,
+          data: data17,
         };
         if (vErrors === null) {
-          vErrors = [err38];
+          vErrors = [err39];
         } else {
-          vErrors.push(err38);
+          vErrors.push(err39);
         }
         errors++;
       }
     }
     if (data.maxInterval !== undefined) {
-      let data17 = data.maxInterval;
-      if (typeof data17 === 'string') {
-        if (!pattern11.test(data17)) {
-          const err39 = {
+      let data18 = data.maxInterval;
+      if (typeof data18 === 'string') {
+        if (!pattern14.test(data18)) {
+          const err40 = {
             instancePath: instancePath + '/maxInterval',
             schemaPath: '#/$defs/duration/pattern',
             keyword: 'pattern',
@@ -2303,46 +2675,26 @@ function validate28(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
-            data: data17,
+            parentSchema: schema47,
+            data: data18,
           };
           if (vErrors === null) {
-            vErrors = [err39];
+            vErrors = [err40];
           } else {
-            vErrors.push(err39);
+            vErrors.push(err40);
           }
           errors++;
         }
       } else {
-        const err40 = {
+        const err41 = {
           instancePath: instancePath + '/maxInterval',
           schemaPath: '#/$defs/duration/type',
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
-          data: data17,
-        };
-        if (vErrors === null) {
-          vErrors = [err40];
-        } else {
-          vErrors.push(err40);
-        }
-        errors++;
-      }
-    }
-    if (data.probe !== undefined) {
-      if (data.value === undefined) {
-        const err41 = {
-          instancePath,
-          schemaPath: '#/dependentRequired',
-          keyword: 'dependentRequired',
-          params: { property: 'probe', missingProperty: 'value', depsCount: 2, deps: 'value, success' },
-          message: 'must have properties value, success when property probe is present',
-          schema: schema43.dependentRequired,
-          parentSchema: schema43,
-          data,
+          schema: schema47.type,
+          parentSchema: schema47,
+          data: data18,
         };
         if (vErrors === null) {
           vErrors = [err41];
@@ -2351,15 +2703,17 @@ function validate28(
         }
         errors++;
       }
+    }
+    if (data.value !== undefined) {
       if (data.success === undefined) {
         const err42 = {
           instancePath,
           schemaPath: '#/dependentRequired',
           keyword: 'dependentRequired',
-          params: { property: 'probe', missingProperty: 'success', depsCount: 2, deps: 'value, success' },
-          message: 'must have properties value, success when property probe is present',
-          schema: schema43.dependentRequired,
-          parentSchema: schema43,
+          params: { property: 'value', missingProperty: 'success', depsCount: 1, deps: 'success' },
+          message: 'must have property success when property value is present',
+          schema: schema46.dependentRequired,
+          parentSchema: schema46,
           data,
         };
         if (vErrors === null) {
@@ -2370,29 +2724,158 @@ function validate28(
         errors++;
       }
     }
+    if (data.success !== undefined) {
+      if (data.value === undefined) {
+        const err43 = {
+          instancePath,
+          schemaPath: '#/dependentRequired',
+          keyword: 'dependentRequired',
+          params: { property: 'success', missingProperty: 'value', depsCount: 1, deps: 'value' },
+          message: 'must have property value when property success is present',
+          schema: schema46.dependentRequired,
+          parentSchema: schema46,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err43];
+        } else {
+          vErrors.push(err43);
+        }
+        errors++;
+      }
+    }
+    if (data.failure !== undefined) {
+      if (data.value === undefined) {
+        const err44 = {
+          instancePath,
+          schemaPath: '#/dependentRequired',
+          keyword: 'dependentRequired',
+          params: { property: 'failure', missingProperty: 'value', depsCount: 1, deps: 'value' },
+          message: 'must have property value when property failure is present',
+          schema: schema46.dependentRequired,
+          parentSchema: schema46,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err44];
+        } else {
+          vErrors.push(err44);
+        }
+        errors++;
+      }
+    }
+    if (data.probe !== undefined) {
+      const _errs55 = errors;
+      let valid16 = false;
+      let passing1 = null;
+      const _errs56 = errors;
+      if (data && typeof data == 'object' && !Array.isArray(data)) {
+        if (data.value === undefined) {
+          const err45 = {
+            instancePath,
+            schemaPath: '#/dependentSchemas/probe/oneOf/0/required',
+            keyword: 'required',
+            params: { missingProperty: 'value' },
+            message: "must have required property '" + 'value' + "'",
+            schema: schema46.dependentSchemas.probe.oneOf[0].required,
+            parentSchema: schema46.dependentSchemas.probe.oneOf[0],
+            data,
+          };
+          if (vErrors === null) {
+            vErrors = [err45];
+          } else {
+            vErrors.push(err45);
+          }
+          errors++;
+        }
+      }
+      var _valid3 = _errs56 === errors;
+      if (_valid3) {
+        valid16 = true;
+        passing1 = 0;
+      }
+      const _errs57 = errors;
+      if (data && typeof data == 'object' && !Array.isArray(data)) {
+        if (data.until === undefined) {
+          const err46 = {
+            instancePath,
+            schemaPath: '#/dependentSchemas/probe/oneOf/1/required',
+            keyword: 'required',
+            params: { missingProperty: 'until' },
+            message: "must have required property '" + 'until' + "'",
+            schema: schema46.dependentSchemas.probe.oneOf[1].required,
+            parentSchema: schema46.dependentSchemas.probe.oneOf[1],
+            data,
+          };
+          if (vErrors === null) {
+            vErrors = [err46];
+          } else {
+            vErrors.push(err46);
+          }
+          errors++;
+        }
+      }
+      var _valid3 = _errs57 === errors;
+      if (_valid3 && valid16) {
+        valid16 = false;
+        passing1 = [passing1, 1];
+      } else {
+        if (_valid3) {
+          valid16 = true;
+          passing1 = 1;
+        }
+      }
+      if (!valid16) {
+        const err47 = {
+          instancePath,
+          schemaPath: '#/dependentSchemas/probe/oneOf',
+          keyword: 'oneOf',
+          params: { passingSchemas: passing1 },
+          message: 'must match exactly one schema in oneOf',
+          schema: schema46.dependentSchemas.probe.oneOf,
+          parentSchema: schema46.dependentSchemas.probe,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err47];
+        } else {
+          vErrors.push(err47);
+        }
+        errors++;
+      } else {
+        errors = _errs55;
+        if (vErrors !== null) {
+          if (_errs55) {
+            vErrors.length = _errs55;
+          } else {
+            vErrors = null;
+          }
+        }
+      }
+    }
   } else {
-    const err43 = {
+    const err48 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema43.type,
-      parentSchema: schema43,
+      schema: schema46.type,
+      parentSchema: schema46,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err43];
+      vErrors = [err48];
     } else {
-      vErrors.push(err43);
+      vErrors.push(err48);
     }
     errors++;
   }
-  validate28.errors = vErrors;
+  validate30.errors = vErrors;
   return errors === 0;
 }
-validate28.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-const schema49 = {
+validate30.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+const schema52 = {
   type: 'object',
   properties: {
     id: true,
@@ -2416,13 +2899,13 @@ const schema49 = {
   additionalProperties: false,
   oneOf: [{ required: ['value'] }, { required: ['serverTime'] }],
 };
-function validate30(
+function validate32(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate30.evaluated;
+  const evaluated0 = validate32.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -2441,8 +2924,8 @@ function validate30(
         keyword: 'required',
         params: { missingProperty: 'value' },
         message: "must have required property '" + 'value' + "'",
-        schema: schema49.oneOf[0].required,
-        parentSchema: schema49.oneOf[0],
+        schema: schema52.oneOf[0].required,
+        parentSchema: schema52.oneOf[0],
         data,
       };
       if (vErrors === null) {
@@ -2467,8 +2950,8 @@ function validate30(
         keyword: 'required',
         params: { missingProperty: 'serverTime' },
         message: "must have required property '" + 'serverTime' + "'",
-        schema: schema49.oneOf[1].required,
-        parentSchema: schema49.oneOf[1],
+        schema: schema52.oneOf[1].required,
+        parentSchema: schema52.oneOf[1],
         data,
       };
       if (vErrors === null) {
@@ -2496,8 +2979,8 @@ function validate30(
       keyword: 'oneOf',
       params: { passingSchemas: passing0 },
       message: 'must match exactly one schema in oneOf',
-      schema: schema49.oneOf,
-      parentSchema: schema49,
+      schema: schema52.oneOf,
+      parentSchema: schema52,
       data,
     };
     if (vErrors === null) {
@@ -2524,8 +3007,8 @@ function validate30(
         keyword: 'required',
         params: { missingProperty: 'name' },
         message: "must have required property '" + 'name' + "'",
-        schema: schema49.required,
-        parentSchema: schema49,
+        schema: schema52.required,
+        parentSchema: schema52,
         data,
       };
       if (vErrors === null) {
@@ -2536,7 +3019,7 @@ function validate30(
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema49.properties, key0)) {
+      if (!func2.call(schema52.properties, key0)) {
         const err4 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -2544,7 +3027,7 @@ function validate30(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema49,
+          parentSchema: schema52,
           data,
         };
         if (vErrors === null) {
@@ -2566,7 +3049,7 @@ function validate30(
             params: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
             message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
             schema: '^[A-Za-z_][A-Za-z0-9_]*$',
-            parentSchema: schema50,
+            parentSchema: schema53,
             data: data0,
           };
           if (vErrors === null) {
@@ -2583,8 +3066,8 @@ function validate30(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema50.type,
-          parentSchema: schema50,
+          schema: schema53.type,
+          parentSchema: schema53,
           data: data0,
         };
         if (vErrors === null) {
@@ -2642,8 +3125,8 @@ function validate30(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema49.type,
-      parentSchema: schema49,
+      schema: schema52.type,
+      parentSchema: schema52,
       data,
     };
     if (vErrors === null) {
@@ -2653,11 +3136,11 @@ function validate30(
     }
     errors++;
   }
-  validate30.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-validate30.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-const schema55 = {
+validate32.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+const schema58 = {
   type: 'object',
   properties: {
     attempts: { type: 'integer', minimum: 1, description: 'Total attempts, the first included.' },
@@ -2673,13 +3156,13 @@ const schema55 = {
   required: ['attempts'],
   additionalProperties: false,
 };
-function validate32(
+function validate34(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate32.evaluated;
+  const evaluated0 = validate34.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -2694,8 +3177,8 @@ function validate32(
         keyword: 'required',
         params: { missingProperty: 'attempts' },
         message: "must have required property '" + 'attempts' + "'",
-        schema: schema55.required,
-        parentSchema: schema55,
+        schema: schema58.required,
+        parentSchema: schema58,
         data,
       };
       if (vErrors === null) {
@@ -2720,7 +3203,7 @@ function validate32(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema55,
+          parentSchema: schema58,
           data,
         };
         if (vErrors === null) {
@@ -2740,8 +3223,8 @@ function validate32(
           keyword: 'type',
           params: { type: 'integer' },
           message: 'must be integer',
-          schema: schema55.properties.attempts.type,
-          parentSchema: schema55.properties.attempts,
+          schema: schema58.properties.attempts.type,
+          parentSchema: schema58.properties.attempts,
           data: data0,
         };
         if (vErrors === null) {
@@ -2760,7 +3243,7 @@ function validate32(
             params: { comparison: '>=', limit: 1 },
             message: 'must be >= 1',
             schema: 1,
-            parentSchema: schema55.properties.attempts,
+            parentSchema: schema58.properties.attempts,
             data: data0,
           };
           if (vErrors === null) {
@@ -2775,7 +3258,7 @@ function validate32(
     if (data.interval !== undefined) {
       let data1 = data.interval;
       if (typeof data1 === 'string') {
-        if (!pattern11.test(data1)) {
+        if (!pattern14.test(data1)) {
           const err4 = {
             instancePath: instancePath + '/interval',
             schemaPath: '#/$defs/duration/pattern',
@@ -2784,7 +3267,7 @@ function validate32(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
+            parentSchema: schema47,
             data: data1,
           };
           if (vErrors === null) {
@@ -2801,8 +3284,8 @@ function validate32(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
+          schema: schema47.type,
+          parentSchema: schema47,
           data: data1,
         };
         if (vErrors === null) {
@@ -2824,7 +3307,7 @@ function validate32(
             params: { comparison: '>=', limit: 1 },
             message: 'must be >= 1',
             schema: 1,
-            parentSchema: schema55.properties.backoff,
+            parentSchema: schema58.properties.backoff,
             data: data2,
           };
           if (vErrors === null) {
@@ -2841,8 +3324,8 @@ function validate32(
           keyword: 'type',
           params: { type: 'number' },
           message: 'must be number',
-          schema: schema55.properties.backoff.type,
-          parentSchema: schema55.properties.backoff,
+          schema: schema58.properties.backoff.type,
+          parentSchema: schema58.properties.backoff,
           data: data2,
         };
         if (vErrors === null) {
@@ -2856,7 +3339,7 @@ function validate32(
     if (data.maxInterval !== undefined) {
       let data3 = data.maxInterval;
       if (typeof data3 === 'string') {
-        if (!pattern11.test(data3)) {
+        if (!pattern14.test(data3)) {
           const err8 = {
             instancePath: instancePath + '/maxInterval',
             schemaPath: '#/$defs/duration/pattern',
@@ -2865,7 +3348,7 @@ function validate32(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
+            parentSchema: schema47,
             data: data3,
           };
           if (vErrors === null) {
@@ -2882,8 +3365,8 @@ function validate32(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
+          schema: schema47.type,
+          parentSchema: schema47,
           data: data3,
         };
         if (vErrors === null) {
@@ -2907,8 +3390,8 @@ function validate32(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema55.properties.on.items.type,
-              parentSchema: schema55.properties.on.items,
+              schema: schema58.properties.on.items.type,
+              parentSchema: schema58.properties.on.items,
               data: data5,
             };
             if (vErrors === null) {
@@ -2926,8 +3409,8 @@ function validate32(
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema55.properties.on.type,
-          parentSchema: schema55.properties.on,
+          schema: schema58.properties.on.type,
+          parentSchema: schema58.properties.on,
           data: data4,
         };
         if (vErrors === null) {
@@ -2945,8 +3428,8 @@ function validate32(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema55.type,
-      parentSchema: schema55,
+      schema: schema58.type,
+      parentSchema: schema58,
       data,
     };
     if (vErrors === null) {
@@ -2956,17 +3439,17 @@ function validate32(
     }
     errors++;
   }
-  validate32.errors = vErrors;
+  validate34.errors = vErrors;
   return errors === 0;
 }
-validate32.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-function validate23(
+validate34.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+function validate25(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate23.evaluated;
+  const evaluated0 = validate25.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -3019,8 +3502,8 @@ function validate23(
           keyword: 'required',
           params: { missingProperty: 'operation' },
           message: "must have required property '" + 'operation' + "'",
-          schema: schema38.required,
-          parentSchema: schema38,
+          schema: schema41.required,
+          parentSchema: schema41,
           data,
         };
         if (vErrors === null) {
@@ -3031,7 +3514,7 @@ function validate23(
         errors++;
       }
       for (const key0 in data) {
-        if (!func2.call(schema38.properties, key0)) {
+        if (!func2.call(schema41.properties, key0)) {
           const err3 = {
             instancePath,
             schemaPath: '#/$defs/awsStep/additionalProperties',
@@ -3039,7 +3522,7 @@ function validate23(
             params: { additionalProperty: key0 },
             message: 'must NOT have additional properties',
             schema: false,
-            parentSchema: schema38,
+            parentSchema: schema41,
             data,
           };
           if (vErrors === null) {
@@ -3057,10 +3540,10 @@ function validate23(
             instancePath: instancePath + '/service',
             schemaPath: '#/$defs/awsStep/properties/service/enum',
             keyword: 'enum',
-            params: { allowedValues: schema38.properties.service.enum },
+            params: { allowedValues: schema41.properties.service.enum },
             message: 'must be equal to one of the allowed values',
-            schema: schema38.properties.service.enum,
-            parentSchema: schema38.properties.service,
+            schema: schema41.properties.service.enum,
+            parentSchema: schema41.properties.service,
             data: data1,
           };
           if (vErrors === null) {
@@ -3074,7 +3557,7 @@ function validate23(
       if (data.operation !== undefined) {
         let data2 = data.operation;
         if (typeof data2 === 'string') {
-          if (!pattern6.test(data2)) {
+          if (!pattern9.test(data2)) {
             const err5 = {
               instancePath: instancePath + '/operation',
               schemaPath: '#/$defs/awsStep/properties/operation/pattern',
@@ -3082,7 +3565,7 @@ function validate23(
               params: { pattern: '^[A-Z][A-Za-z0-9]*$' },
               message: 'must match pattern "' + '^[A-Z][A-Za-z0-9]*$' + '"',
               schema: '^[A-Z][A-Za-z0-9]*$',
-              parentSchema: schema38.properties.operation,
+              parentSchema: schema41.properties.operation,
               data: data2,
             };
             if (vErrors === null) {
@@ -3099,8 +3582,8 @@ function validate23(
             keyword: 'type',
             params: { type: 'string' },
             message: 'must be string',
-            schema: schema38.properties.operation.type,
-            parentSchema: schema38.properties.operation,
+            schema: schema41.properties.operation.type,
+            parentSchema: schema41.properties.operation,
             data: data2,
           };
           if (vErrors === null) {
@@ -3120,8 +3603,8 @@ function validate23(
             keyword: 'type',
             params: { type: 'object' },
             message: 'must be object',
-            schema: schema38.properties.params.type,
-            parentSchema: schema38.properties.params,
+            schema: schema41.properties.params.type,
+            parentSchema: schema41.properties.params,
             data: data3,
           };
           if (vErrors === null) {
@@ -3139,8 +3622,8 @@ function validate23(
         keyword: 'type',
         params: { type: 'object' },
         message: 'must be object',
-        schema: schema38.type,
-        parentSchema: schema38,
+        schema: schema41.type,
+        parentSchema: schema41,
         data,
       };
       if (vErrors === null) {
@@ -3163,8 +3646,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[0].if,
-      parentSchema: schema37.allOf[0],
+      schema: schema40.allOf[0].if,
+      parentSchema: schema40.allOf[0],
       data,
     };
     if (vErrors === null) {
@@ -3212,8 +3695,8 @@ function validate23(
   }
   if (_valid1) {
     const _errs18 = errors;
-    if (!validate24(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
-      vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+    if (!validate26(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
+      vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
       errors = vErrors.length;
     }
     var _valid1 = _errs18 === errors;
@@ -3229,8 +3712,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[1].if,
-      parentSchema: schema37.allOf[1],
+      schema: schema40.allOf[1].if,
+      parentSchema: schema40.allOf[1],
       data,
     };
     if (vErrors === null) {
@@ -3286,8 +3769,8 @@ function validate23(
   }
   if (_valid2) {
     const _errs23 = errors;
-    if (!validate26(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
-      vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+    if (!validate28(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
+      vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
       errors = vErrors.length;
     }
     var _valid2 = _errs23 === errors;
@@ -3303,8 +3786,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[2].if,
-      parentSchema: schema37.allOf[2],
+      schema: schema40.allOf[2].if,
+      parentSchema: schema40.allOf[2],
       data,
     };
     if (vErrors === null) {
@@ -3360,8 +3843,8 @@ function validate23(
   }
   if (_valid3) {
     const _errs28 = errors;
-    if (!validate28(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
-      vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+    if (!validate30(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
+      vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
       errors = vErrors.length;
     }
     var _valid3 = _errs28 === errors;
@@ -3377,8 +3860,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[3].if,
-      parentSchema: schema37.allOf[3],
+      schema: schema40.allOf[3].if,
+      parentSchema: schema40.allOf[3],
       data,
     };
     if (vErrors === null) {
@@ -3434,8 +3917,8 @@ function validate23(
   }
   if (_valid4) {
     const _errs33 = errors;
-    if (!validate30(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
-      vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
+    if (!validate32(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
+      vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
       errors = vErrors.length;
     }
     var _valid4 = _errs33 === errors;
@@ -3451,8 +3934,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[4].if,
-      parentSchema: schema37.allOf[4],
+      schema: schema40.allOf[4].if,
+      parentSchema: schema40.allOf[4],
       data,
     };
     if (vErrors === null) {
@@ -3516,8 +3999,8 @@ function validate23(
           keyword: 'required',
           params: { missingProperty: 'that' },
           message: "must have required property '" + 'that' + "'",
-          schema: schema52.required,
-          parentSchema: schema52,
+          schema: schema55.required,
+          parentSchema: schema55,
           data,
         };
         if (vErrors === null) {
@@ -3528,7 +4011,7 @@ function validate23(
         errors++;
       }
       for (const key1 in data) {
-        if (!func2.call(schema52.properties, key1)) {
+        if (!func2.call(schema55.properties, key1)) {
           const err25 = {
             instancePath,
             schemaPath: '#/$defs/assertStep/additionalProperties',
@@ -3536,7 +4019,7 @@ function validate23(
             params: { additionalProperty: key1 },
             message: 'must NOT have additional properties',
             schema: false,
-            parentSchema: schema52,
+            parentSchema: schema55,
             data,
           };
           if (vErrors === null) {
@@ -3558,7 +4041,7 @@ function validate23(
               params: { limit: 1 },
               message: 'must NOT have fewer than 1 items',
               schema: 1,
-              parentSchema: schema52.properties.that,
+              parentSchema: schema55.properties.that,
               data: data9,
             };
             if (vErrors === null) {
@@ -3583,8 +4066,8 @@ function validate23(
                   keyword: 'required',
                   params: { missingProperty: 'equals' },
                   message: "must have required property '" + 'equals' + "'",
-                  schema: schema52.properties.that.items.oneOf[0].required,
-                  parentSchema: schema52.properties.that.items.oneOf[0],
+                  schema: schema55.properties.that.items.oneOf[0].required,
+                  parentSchema: schema55.properties.that.items.oneOf[0],
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -3609,8 +4092,8 @@ function validate23(
                   keyword: 'required',
                   params: { missingProperty: 'notEquals' },
                   message: "must have required property '" + 'notEquals' + "'",
-                  schema: schema52.properties.that.items.oneOf[1].required,
-                  parentSchema: schema52.properties.that.items.oneOf[1],
+                  schema: schema55.properties.that.items.oneOf[1].required,
+                  parentSchema: schema55.properties.that.items.oneOf[1],
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -3639,8 +4122,8 @@ function validate23(
                     keyword: 'required',
                     params: { missingProperty: 'oneOf' },
                     message: "must have required property '" + 'oneOf' + "'",
-                    schema: schema52.properties.that.items.oneOf[2].required,
-                    parentSchema: schema52.properties.that.items.oneOf[2],
+                    schema: schema55.properties.that.items.oneOf[2].required,
+                    parentSchema: schema55.properties.that.items.oneOf[2],
                     data: data10,
                   };
                   if (vErrors === null) {
@@ -3669,8 +4152,8 @@ function validate23(
                       keyword: 'required',
                       params: { missingProperty: 'matches' },
                       message: "must have required property '" + 'matches' + "'",
-                      schema: schema52.properties.that.items.oneOf[3].required,
-                      parentSchema: schema52.properties.that.items.oneOf[3],
+                      schema: schema55.properties.that.items.oneOf[3].required,
+                      parentSchema: schema55.properties.that.items.oneOf[3],
                       data: data10,
                     };
                     if (vErrors === null) {
@@ -3699,8 +4182,8 @@ function validate23(
                         keyword: 'required',
                         params: { missingProperty: 'contains' },
                         message: "must have required property '" + 'contains' + "'",
-                        schema: schema52.properties.that.items.oneOf[4].required,
-                        parentSchema: schema52.properties.that.items.oneOf[4],
+                        schema: schema55.properties.that.items.oneOf[4].required,
+                        parentSchema: schema55.properties.that.items.oneOf[4],
                         data: data10,
                       };
                       if (vErrors === null) {
@@ -3729,8 +4212,8 @@ function validate23(
                           keyword: 'required',
                           params: { missingProperty: 'greaterThan' },
                           message: "must have required property '" + 'greaterThan' + "'",
-                          schema: schema52.properties.that.items.oneOf[5].required,
-                          parentSchema: schema52.properties.that.items.oneOf[5],
+                          schema: schema55.properties.that.items.oneOf[5].required,
+                          parentSchema: schema55.properties.that.items.oneOf[5],
                           data: data10,
                         };
                         if (vErrors === null) {
@@ -3759,8 +4242,8 @@ function validate23(
                             keyword: 'required',
                             params: { missingProperty: 'lessThan' },
                             message: "must have required property '" + 'lessThan' + "'",
-                            schema: schema52.properties.that.items.oneOf[6].required,
-                            parentSchema: schema52.properties.that.items.oneOf[6],
+                            schema: schema55.properties.that.items.oneOf[6].required,
+                            parentSchema: schema55.properties.that.items.oneOf[6],
                             data: data10,
                           };
                           if (vErrors === null) {
@@ -3789,8 +4272,8 @@ function validate23(
                               keyword: 'required',
                               params: { missingProperty: 'exists' },
                               message: "must have required property '" + 'exists' + "'",
-                              schema: schema52.properties.that.items.oneOf[7].required,
-                              parentSchema: schema52.properties.that.items.oneOf[7],
+                              schema: schema55.properties.that.items.oneOf[7].required,
+                              parentSchema: schema55.properties.that.items.oneOf[7],
                               data: data10,
                             };
                             if (vErrors === null) {
@@ -3824,8 +4307,8 @@ function validate23(
                 keyword: 'oneOf',
                 params: { passingSchemas: passing0 },
                 message: 'must match exactly one schema in oneOf',
-                schema: schema52.properties.that.items.oneOf,
-                parentSchema: schema52.properties.that.items,
+                schema: schema55.properties.that.items.oneOf,
+                parentSchema: schema55.properties.that.items,
                 data: data10,
               };
               if (vErrors === null) {
@@ -3852,8 +4335,8 @@ function validate23(
                   keyword: 'required',
                   params: { missingProperty: 'actual' },
                   message: "must have required property '" + 'actual' + "'",
-                  schema: schema52.properties.that.items.required,
-                  parentSchema: schema52.properties.that.items,
+                  schema: schema55.properties.that.items.required,
+                  parentSchema: schema55.properties.that.items,
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -3864,7 +4347,7 @@ function validate23(
                 errors++;
               }
               for (const key2 in data10) {
-                if (!func2.call(schema52.properties.that.items.properties, key2)) {
+                if (!func2.call(schema55.properties.that.items.properties, key2)) {
                   const err37 = {
                     instancePath: instancePath + '/that/' + i0,
                     schemaPath: '#/$defs/assertStep/properties/that/items/additionalProperties',
@@ -3872,7 +4355,7 @@ function validate23(
                     params: { additionalProperty: key2 },
                     message: 'must NOT have additional properties',
                     schema: false,
-                    parentSchema: schema52.properties.that.items,
+                    parentSchema: schema55.properties.that.items,
                     data: data10,
                   };
                   if (vErrors === null) {
@@ -3892,8 +4375,8 @@ function validate23(
                     keyword: 'type',
                     params: { type: 'array' },
                     message: 'must be array',
-                    schema: schema52.properties.that.items.properties.oneOf.type,
-                    parentSchema: schema52.properties.that.items.properties.oneOf,
+                    schema: schema55.properties.that.items.properties.oneOf.type,
+                    parentSchema: schema55.properties.that.items.properties.oneOf,
                     data: data11,
                   };
                   if (vErrors === null) {
@@ -3913,8 +4396,8 @@ function validate23(
                     keyword: 'type',
                     params: { type: 'string' },
                     message: 'must be string',
-                    schema: schema52.properties.that.items.properties.matches.type,
-                    parentSchema: schema52.properties.that.items.properties.matches,
+                    schema: schema55.properties.that.items.properties.matches.type,
+                    parentSchema: schema55.properties.that.items.properties.matches,
                     data: data12,
                   };
                   if (vErrors === null) {
@@ -3934,8 +4417,8 @@ function validate23(
                     keyword: 'type',
                     params: { type: 'boolean' },
                     message: 'must be boolean',
-                    schema: schema52.properties.that.items.properties.exists.type,
-                    parentSchema: schema52.properties.that.items.properties.exists,
+                    schema: schema55.properties.that.items.properties.exists.type,
+                    parentSchema: schema55.properties.that.items.properties.exists,
                     data: data13,
                   };
                   if (vErrors === null) {
@@ -3955,8 +4438,8 @@ function validate23(
                     keyword: 'type',
                     params: { type: 'string' },
                     message: 'must be string',
-                    schema: schema52.properties.that.items.properties.message.type,
-                    parentSchema: schema52.properties.that.items.properties.message,
+                    schema: schema55.properties.that.items.properties.message.type,
+                    parentSchema: schema55.properties.that.items.properties.message,
                     data: data14,
                   };
                   if (vErrors === null) {
@@ -3974,8 +4457,8 @@ function validate23(
                 keyword: 'type',
                 params: { type: 'object' },
                 message: 'must be object',
-                schema: schema52.properties.that.items.type,
-                parentSchema: schema52.properties.that.items,
+                schema: schema55.properties.that.items.type,
+                parentSchema: schema55.properties.that.items,
                 data: data10,
               };
               if (vErrors === null) {
@@ -3993,8 +4476,8 @@ function validate23(
             keyword: 'type',
             params: { type: 'array' },
             message: 'must be array',
-            schema: schema52.properties.that.type,
-            parentSchema: schema52.properties.that,
+            schema: schema55.properties.that.type,
+            parentSchema: schema55.properties.that,
             data: data9,
           };
           if (vErrors === null) {
@@ -4012,8 +4495,8 @@ function validate23(
         keyword: 'type',
         params: { type: 'object' },
         message: 'must be object',
-        schema: schema52.type,
-        parentSchema: schema52,
+        schema: schema55.type,
+        parentSchema: schema55,
         data,
       };
       if (vErrors === null) {
@@ -4036,8 +4519,8 @@ function validate23(
       keyword: 'if',
       params: { failingKeyword: 'then' },
       message: 'must match "then" schema',
-      schema: schema37.allOf[5].if,
-      parentSchema: schema37.allOf[5],
+      schema: schema40.allOf[5].if,
+      parentSchema: schema40.allOf[5],
       data,
     };
     if (vErrors === null) {
@@ -4063,8 +4546,8 @@ function validate23(
         keyword: 'required',
         params: { missingProperty: 'id' },
         message: "must have required property '" + 'id' + "'",
-        schema: schema37.required,
-        parentSchema: schema37,
+        schema: schema40.required,
+        parentSchema: schema40,
         data,
       };
       if (vErrors === null) {
@@ -4081,8 +4564,8 @@ function validate23(
         keyword: 'required',
         params: { missingProperty: 'type' },
         message: "must have required property '" + 'type' + "'",
-        schema: schema37.required,
-        parentSchema: schema37,
+        schema: schema40.required,
+        parentSchema: schema40,
         data,
       };
       if (vErrors === null) {
@@ -4108,7 +4591,7 @@ function validate23(
     if (data.id !== undefined) {
       let data15 = data.id;
       if (typeof data15 === 'string') {
-        if (!pattern19.test(data15)) {
+        if (!pattern22.test(data15)) {
           const err48 = {
             instancePath: instancePath + '/id',
             schemaPath: '#/$defs/stepId/pattern',
@@ -4116,7 +4599,7 @@ function validate23(
             params: { pattern: '^[a-z][a-z0-9-]*$' },
             message: 'must match pattern "' + '^[a-z][a-z0-9-]*$' + '"',
             schema: '^[a-z][a-z0-9-]*$',
-            parentSchema: schema53,
+            parentSchema: schema56,
             data: data15,
           };
           if (vErrors === null) {
@@ -4133,8 +4616,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema53.type,
-          parentSchema: schema53,
+          schema: schema56.type,
+          parentSchema: schema56,
           data: data15,
         };
         if (vErrors === null) {
@@ -4159,10 +4642,10 @@ function validate23(
           instancePath: instancePath + '/type',
           schemaPath: '#/properties/type/enum',
           keyword: 'enum',
-          params: { allowedValues: schema37.properties.type.enum },
+          params: { allowedValues: schema40.properties.type.enum },
           message: 'must be equal to one of the allowed values',
-          schema: schema37.properties.type.enum,
-          parentSchema: schema37.properties.type,
+          schema: schema40.properties.type.enum,
+          parentSchema: schema40.properties.type,
           data: data16,
         };
         if (vErrors === null) {
@@ -4182,8 +4665,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema37.properties.title.type,
-          parentSchema: schema37.properties.title,
+          schema: schema40.properties.title.type,
+          parentSchema: schema40.properties.title,
           data: data17,
         };
         if (vErrors === null) {
@@ -4201,10 +4684,10 @@ function validate23(
           instancePath: instancePath + '/if',
           schemaPath: '#/properties/if/type',
           keyword: 'type',
-          params: { type: schema37.properties.if.type },
+          params: { type: schema40.properties.if.type },
           message: 'must be string,boolean',
-          schema: schema37.properties.if.type,
-          parentSchema: schema37.properties.if,
+          schema: schema40.properties.if.type,
+          parentSchema: schema40.properties.if,
           data: data18,
         };
         if (vErrors === null) {
@@ -4218,7 +4701,7 @@ function validate23(
     if (data.timeout !== undefined) {
       let data19 = data.timeout;
       if (typeof data19 === 'string') {
-        if (!pattern11.test(data19)) {
+        if (!pattern14.test(data19)) {
           const err53 = {
             instancePath: instancePath + '/timeout',
             schemaPath: '#/$defs/duration/pattern',
@@ -4227,7 +4710,7 @@ function validate23(
             message:
               'must match pattern "' + '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$' + '"',
             schema: '^(?:(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+|.*\\{\\{[\\s\\S]*)$',
-            parentSchema: schema44,
+            parentSchema: schema47,
             data: data19,
           };
           if (vErrors === null) {
@@ -4244,8 +4727,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema44.type,
-          parentSchema: schema44,
+          schema: schema47.type,
+          parentSchema: schema47,
           data: data19,
         };
         if (vErrors === null) {
@@ -4258,7 +4741,7 @@ function validate23(
     }
     if (data.retry !== undefined) {
       if (
-        !validate32(data.retry, {
+        !validate34(data.retry, {
           instancePath: instancePath + '/retry',
           parentData: data,
           parentDataProperty: 'retry',
@@ -4266,7 +4749,7 @@ function validate23(
           dynamicAnchors,
         })
       ) {
-        vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+        vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
         errors = vErrors.length;
       }
     }
@@ -4284,7 +4767,7 @@ function validate23(
                 params: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
                 message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
                 schema: '^[A-Za-z_][A-Za-z0-9_]*$',
-                parentSchema: schema50,
+                parentSchema: schema53,
                 data: key3,
                 propertyName: key3,
               };
@@ -4302,8 +4785,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema50.type,
-              parentSchema: schema50,
+              schema: schema53.type,
+              parentSchema: schema53,
               data: key3,
               propertyName: key3,
             };
@@ -4322,8 +4805,8 @@ function validate23(
               keyword: 'propertyNames',
               params: { propertyName: key3 },
               message: 'property name must be valid',
-              schema: schema37.properties.capture.propertyNames,
-              parentSchema: schema37.properties.capture,
+              schema: schema40.properties.capture.propertyNames,
+              parentSchema: schema40.properties.capture,
               data: data21,
             };
             if (vErrors === null) {
@@ -4343,8 +4826,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.capture.additionalProperties.type,
-              parentSchema: schema37.properties.capture.additionalProperties,
+              schema: schema40.properties.capture.additionalProperties.type,
+              parentSchema: schema40.properties.capture.additionalProperties,
               data: data22,
             };
             if (vErrors === null) {
@@ -4362,8 +4845,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema37.properties.capture.type,
-          parentSchema: schema37.properties.capture,
+          schema: schema40.properties.capture.type,
+          parentSchema: schema40.properties.capture,
           data: data21,
         };
         if (vErrors === null) {
@@ -4387,8 +4870,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.ignoreErrors.items.type,
-              parentSchema: schema37.properties.ignoreErrors.items,
+              schema: schema40.properties.ignoreErrors.items.type,
+              parentSchema: schema40.properties.ignoreErrors.items,
               data: data24,
             };
             if (vErrors === null) {
@@ -4406,8 +4889,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'array' },
           message: 'must be array',
-          schema: schema37.properties.ignoreErrors.type,
-          parentSchema: schema37.properties.ignoreErrors,
+          schema: schema40.properties.ignoreErrors.type,
+          parentSchema: schema40.properties.ignoreErrors,
           data: data23,
         };
         if (vErrors === null) {
@@ -4425,10 +4908,10 @@ function validate23(
           instancePath: instancePath + '/onResume',
           schemaPath: '#/properties/onResume/enum',
           keyword: 'enum',
-          params: { allowedValues: schema37.properties.onResume.enum },
+          params: { allowedValues: schema40.properties.onResume.enum },
           message: 'must be equal to one of the allowed values',
-          schema: schema37.properties.onResume.enum,
-          parentSchema: schema37.properties.onResume,
+          schema: schema40.properties.onResume.enum,
+          parentSchema: schema40.properties.onResume,
           data: data25,
         };
         if (vErrors === null) {
@@ -4456,7 +4939,7 @@ function validate23(
               params: { additionalProperty: key5 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema37.properties.guide,
+              parentSchema: schema40.properties.guide,
               data: data26,
             };
             if (vErrors === null) {
@@ -4478,7 +4961,7 @@ function validate23(
                 params: { limit: 1 },
                 message: 'must NOT have fewer than 1 characters',
                 schema: 1,
-                parentSchema: schema37.properties.guide.properties.section,
+                parentSchema: schema40.properties.guide.properties.section,
                 data: data27,
               };
               if (vErrors === null) {
@@ -4495,8 +4978,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.guide.properties.section.type,
-              parentSchema: schema37.properties.guide.properties.section,
+              schema: schema40.properties.guide.properties.section.type,
+              parentSchema: schema40.properties.guide.properties.section,
               data: data27,
             };
             if (vErrors === null) {
@@ -4516,8 +4999,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.guide.properties.sectionDescription.type,
-              parentSchema: schema37.properties.guide.properties.sectionDescription,
+              schema: schema40.properties.guide.properties.sectionDescription.type,
+              parentSchema: schema40.properties.guide.properties.sectionDescription,
               data: data28,
             };
             if (vErrors === null) {
@@ -4537,8 +5020,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.guide.properties.text.type,
-              parentSchema: schema37.properties.guide.properties.text,
+              schema: schema40.properties.guide.properties.text.type,
+              parentSchema: schema40.properties.guide.properties.text,
               data: data29,
             };
             if (vErrors === null) {
@@ -4560,7 +5043,7 @@ function validate23(
                 params: { limit: 1 },
                 message: 'must NOT have fewer than 1 characters',
                 schema: 1,
-                parentSchema: schema37.properties.guide.properties.commands,
+                parentSchema: schema40.properties.guide.properties.commands,
                 data: data30,
               };
               if (vErrors === null) {
@@ -4577,8 +5060,8 @@ function validate23(
               keyword: 'type',
               params: { type: 'string' },
               message: 'must be string',
-              schema: schema37.properties.guide.properties.commands.type,
-              parentSchema: schema37.properties.guide.properties.commands,
+              schema: schema40.properties.guide.properties.commands.type,
+              parentSchema: schema40.properties.guide.properties.commands,
               data: data30,
             };
             if (vErrors === null) {
@@ -4596,8 +5079,8 @@ function validate23(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema37.properties.guide.type,
-          parentSchema: schema37.properties.guide,
+          schema: schema40.properties.guide.type,
+          parentSchema: schema40.properties.guide,
           data: data26,
         };
         if (vErrors === null) {
@@ -4615,8 +5098,8 @@ function validate23(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema37.type,
-      parentSchema: schema37,
+      schema: schema40.type,
+      parentSchema: schema40,
       data,
     };
     if (vErrors === null) {
@@ -4626,11 +5109,11 @@ function validate23(
     }
     errors++;
   }
-  validate23.errors = vErrors;
+  validate25.errors = vErrors;
   evaluated0.props = props0;
   return errors === 0;
 }
-validate23.evaluated = { dynamicProps: true, dynamicItems: false };
+validate25.evaluated = { dynamicProps: true, dynamicItems: false };
 function validate22(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -4685,93 +5168,6 @@ function validate22(
       let ifClause0;
       if (_valid0) {
         const _errs5 = errors;
-        if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
-          for (const key0 in data0) {
-            if (!(key0 === 'include')) {
-              const err2 = {
-                instancePath: instancePath + '/' + i0,
-                schemaPath: '#/$defs/include/additionalProperties',
-                keyword: 'additionalProperties',
-                params: { additionalProperty: key0 },
-                message: 'must NOT have additional properties',
-                schema: false,
-                parentSchema: schema36,
-                data: data0,
-              };
-              if (vErrors === null) {
-                vErrors = [err2];
-              } else {
-                vErrors.push(err2);
-              }
-              errors++;
-            }
-          }
-          if (data0.include !== undefined) {
-            let data1 = data0.include;
-            if (typeof data1 === 'string') {
-              if (func1(data1) < 1) {
-                const err3 = {
-                  instancePath: instancePath + '/' + i0 + '/include',
-                  schemaPath: '#/$defs/include/properties/include/minLength',
-                  keyword: 'minLength',
-                  params: { limit: 1 },
-                  message: 'must NOT have fewer than 1 characters',
-                  schema: 1,
-                  parentSchema: schema36.properties.include,
-                  data: data1,
-                };
-                if (vErrors === null) {
-                  vErrors = [err3];
-                } else {
-                  vErrors.push(err3);
-                }
-                errors++;
-              }
-            } else {
-              const err4 = {
-                instancePath: instancePath + '/' + i0 + '/include',
-                schemaPath: '#/$defs/include/properties/include/type',
-                keyword: 'type',
-                params: { type: 'string' },
-                message: 'must be string',
-                schema: schema36.properties.include.type,
-                parentSchema: schema36.properties.include,
-                data: data1,
-              };
-              if (vErrors === null) {
-                vErrors = [err4];
-              } else {
-                vErrors.push(err4);
-              }
-              errors++;
-            }
-          }
-        } else {
-          const err5 = {
-            instancePath: instancePath + '/' + i0,
-            schemaPath: '#/$defs/include/type',
-            keyword: 'type',
-            params: { type: 'object' },
-            message: 'must be object',
-            schema: schema36.type,
-            parentSchema: schema36,
-            data: data0,
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-        var _valid0 = _errs5 === errors;
-        valid2 = _valid0;
-        if (valid2) {
-          var props0 = true;
-        }
-        ifClause0 = 'then';
-      } else {
-        const _errs11 = errors;
         if (
           !validate23(data0, {
             instancePath: instancePath + '/' + i0,
@@ -4783,10 +5179,30 @@ function validate22(
         ) {
           vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
           errors = vErrors.length;
-        } else {
-          var props1 = validate23.evaluated.props;
         }
-        var _valid0 = _errs11 === errors;
+        var _valid0 = _errs5 === errors;
+        valid2 = _valid0;
+        if (valid2) {
+          var props0 = true;
+        }
+        ifClause0 = 'then';
+      } else {
+        const _errs6 = errors;
+        if (
+          !validate25(data0, {
+            instancePath: instancePath + '/' + i0,
+            parentData: data,
+            parentDataProperty: i0,
+            rootData,
+            dynamicAnchors,
+          })
+        ) {
+          vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+          errors = vErrors.length;
+        } else {
+          var props1 = validate25.evaluated.props;
+        }
+        var _valid0 = _errs6 === errors;
         valid2 = _valid0;
         if (valid2) {
           if (props0 !== true && props1 !== undefined) {
@@ -4801,39 +5217,39 @@ function validate22(
         ifClause0 = 'else';
       }
       if (!valid2) {
-        const err6 = {
+        const err2 = {
           instancePath: instancePath + '/' + i0,
           schemaPath: '#/items/if',
           keyword: 'if',
           params: { failingKeyword: ifClause0 },
           message: 'must match "' + ifClause0 + '" schema',
-          schema: schema35.items.if,
-          parentSchema: schema35.items,
+          schema: schema37.items.if,
+          parentSchema: schema37.items,
           data: data0,
         };
         if (vErrors === null) {
-          vErrors = [err6];
+          vErrors = [err2];
         } else {
-          vErrors.push(err6);
+          vErrors.push(err2);
         }
         errors++;
       }
     }
   } else {
-    const err7 = {
+    const err3 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
       params: { type: 'array' },
       message: 'must be array',
-      schema: schema35.type,
-      parentSchema: schema35,
+      schema: schema37.type,
+      parentSchema: schema37,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err7];
+      vErrors = [err3];
     } else {
-      vErrors.push(err7);
+      vErrors.push(err3);
     }
     errors++;
   }
@@ -4897,6 +5313,7 @@ function validate21(
         key0 === 'title' ||
         key0 === 'description' ||
         key0 === 'requires' ||
+        key0 === 'params' ||
         key0 === 'steps'
       )) {
         const err2 = {
@@ -5148,10 +5565,213 @@ function validate21(
         errors++;
       }
     }
+    if (data.params !== undefined) {
+      let data8 = data.params;
+      if (data8 && typeof data8 == 'object' && !Array.isArray(data8)) {
+        for (const key2 in data8) {
+          const _errs22 = errors;
+          if (typeof key2 === 'string') {
+            if (!pattern4.test(key2)) {
+              const err14 = {
+                instancePath: instancePath + '/params',
+                schemaPath: '#/$defs/inputName/pattern',
+                keyword: 'pattern',
+                params: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+                message: 'must match pattern "' + '^[A-Za-z_][A-Za-z0-9_]*$' + '"',
+                schema: '^[A-Za-z_][A-Za-z0-9_]*$',
+                parentSchema: schema33,
+                data: key2,
+                propertyName: key2,
+              };
+              if (vErrors === null) {
+                vErrors = [err14];
+              } else {
+                vErrors.push(err14);
+              }
+              errors++;
+            }
+          } else {
+            const err15 = {
+              instancePath: instancePath + '/params',
+              schemaPath: '#/$defs/inputName/type',
+              keyword: 'type',
+              params: { type: 'string' },
+              message: 'must be string',
+              schema: schema33.type,
+              parentSchema: schema33,
+              data: key2,
+              propertyName: key2,
+            };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+          var valid8 = _errs22 === errors;
+          if (!valid8) {
+            const err16 = {
+              instancePath: instancePath + '/params',
+              schemaPath: '#/properties/params/propertyNames',
+              keyword: 'propertyNames',
+              params: { propertyName: key2 },
+              message: 'property name must be valid',
+              schema: schema32.properties.params.propertyNames,
+              parentSchema: schema32.properties.params,
+              data: data8,
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+        }
+        for (const key3 in data8) {
+          let data9 = data8[key3];
+          if (data9 && typeof data9 == 'object' && !Array.isArray(data9)) {
+            for (const key4 in data9) {
+              if (!(key4 === 'type' || key4 === 'description' || key4 === 'default')) {
+                const err17 = {
+                  instancePath: instancePath + '/params/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
+                  schemaPath: '#/$defs/param/additionalProperties',
+                  keyword: 'additionalProperties',
+                  params: { additionalProperty: key4 },
+                  message: 'must NOT have additional properties',
+                  schema: false,
+                  parentSchema: schema36,
+                  data: data9,
+                };
+                if (vErrors === null) {
+                  vErrors = [err17];
+                } else {
+                  vErrors.push(err17);
+                }
+                errors++;
+              }
+            }
+            if (data9.type !== undefined) {
+              let data10 = data9.type;
+              if (!(
+                data10 === 'string' ||
+                data10 === 'integer' ||
+                data10 === 'number' ||
+                data10 === 'boolean'
+              )) {
+                const err18 = {
+                  instancePath:
+                    instancePath + '/params/' + key3.replace(/~/g, '~0').replace(/\//g, '~1') + '/type',
+                  schemaPath: '#/$defs/param/properties/type/enum',
+                  keyword: 'enum',
+                  params: { allowedValues: schema36.properties.type.enum },
+                  message: 'must be equal to one of the allowed values',
+                  schema: schema36.properties.type.enum,
+                  parentSchema: schema36.properties.type,
+                  data: data10,
+                };
+                if (vErrors === null) {
+                  vErrors = [err18];
+                } else {
+                  vErrors.push(err18);
+                }
+                errors++;
+              }
+            }
+            if (data9.description !== undefined) {
+              let data11 = data9.description;
+              if (typeof data11 !== 'string') {
+                const err19 = {
+                  instancePath:
+                    instancePath +
+                    '/params/' +
+                    key3.replace(/~/g, '~0').replace(/\//g, '~1') +
+                    '/description',
+                  schemaPath: '#/$defs/param/properties/description/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                  schema: schema36.properties.description.type,
+                  parentSchema: schema36.properties.description,
+                  data: data11,
+                };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+            }
+            if (data9.default !== undefined) {
+              let data12 = data9.default;
+              if (
+                typeof data12 !== 'string' &&
+                !(typeof data12 == 'number' && isFinite(data12)) &&
+                typeof data12 !== 'boolean'
+              ) {
+                const err20 = {
+                  instancePath:
+                    instancePath + '/params/' + key3.replace(/~/g, '~0').replace(/\//g, '~1') + '/default',
+                  schemaPath: '#/$defs/param/properties/default/type',
+                  keyword: 'type',
+                  params: { type: schema36.properties.default.type },
+                  message: 'must be string,number,boolean',
+                  schema: schema36.properties.default.type,
+                  parentSchema: schema36.properties.default,
+                  data: data12,
+                };
+                if (vErrors === null) {
+                  vErrors = [err20];
+                } else {
+                  vErrors.push(err20);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err21 = {
+              instancePath: instancePath + '/params/' + key3.replace(/~/g, '~0').replace(/\//g, '~1'),
+              schemaPath: '#/$defs/param/type',
+              keyword: 'type',
+              params: { type: 'object' },
+              message: 'must be object',
+              schema: schema36.type,
+              parentSchema: schema36,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err21];
+            } else {
+              vErrors.push(err21);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err22 = {
+          instancePath: instancePath + '/params',
+          schemaPath: '#/properties/params/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+          schema: schema32.properties.params.type,
+          parentSchema: schema32.properties.params,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+    }
     if (data.steps !== undefined) {
-      let data8 = data.steps;
+      let data13 = data.steps;
       if (
-        !validate22(data8, {
+        !validate22(data13, {
           instancePath: instancePath + '/steps',
           parentData: data,
           parentDataProperty: 'steps',
@@ -5162,9 +5782,9 @@ function validate21(
         vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
         errors = vErrors.length;
       }
-      if (Array.isArray(data8)) {
-        if (data8.length < 1) {
-          const err14 = {
+      if (Array.isArray(data13)) {
+        if (data13.length < 1) {
+          const err23 = {
             instancePath: instancePath + '/steps',
             schemaPath: '#/properties/steps/minItems',
             keyword: 'minItems',
@@ -5172,19 +5792,19 @@ function validate21(
             message: 'must NOT have fewer than 1 items',
             schema: 1,
             parentSchema: schema32.properties.steps,
-            data: data8,
+            data: data13,
           };
           if (vErrors === null) {
-            vErrors = [err14];
+            vErrors = [err23];
           } else {
-            vErrors.push(err14);
+            vErrors.push(err23);
           }
           errors++;
         }
       }
     }
   } else {
-    const err15 = {
+    const err24 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -5195,9 +5815,9 @@ function validate21(
       data,
     };
     if (vErrors === null) {
-      vErrors = [err15];
+      vErrors = [err24];
     } else {
-      vErrors.push(err15);
+      vErrors.push(err24);
     }
     errors++;
   }
@@ -5205,7 +5825,7 @@ function validate21(
   return errors === 0;
 }
 validate21.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
-const schema59 = {
+const schema62 = {
   type: 'object',
   properties: {
     name: {
@@ -5251,7 +5871,7 @@ const schema59 = {
   additionalProperties: false,
   'x-message': { anyOf: 'a runbook needs `steps`, or `extends` to inherit them' },
 };
-const schema61 = {
+const schema64 = {
   type: 'object',
   properties: {
     type: { enum: ['string', 'integer', 'number', 'boolean'], default: 'string' },
@@ -5263,7 +5883,7 @@ const schema61 = {
   },
   additionalProperties: false,
 };
-const schema63 = {
+const schema66 = {
   type: 'object',
   properties: {
     host: { type: 'string', minLength: 1 },
@@ -5281,13 +5901,13 @@ const schema63 = {
   required: ['host', 'user'],
   additionalProperties: false,
 };
-function validate37(
+function validate39(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
 ) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate37.evaluated;
+  const evaluated0 = validate39.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = undefined;
   }
@@ -5305,8 +5925,8 @@ function validate37(
         keyword: 'required',
         params: { missingProperty: 'steps' },
         message: "must have required property '" + 'steps' + "'",
-        schema: schema59.anyOf[0].required,
-        parentSchema: schema59.anyOf[0],
+        schema: schema62.anyOf[0].required,
+        parentSchema: schema62.anyOf[0],
         data,
       };
       if (vErrors === null) {
@@ -5328,8 +5948,8 @@ function validate37(
         keyword: 'required',
         params: { missingProperty: 'extends' },
         message: "must have required property '" + 'extends' + "'",
-        schema: schema59.anyOf[1].required,
-        parentSchema: schema59.anyOf[1],
+        schema: schema62.anyOf[1].required,
+        parentSchema: schema62.anyOf[1],
         data,
       };
       if (vErrors === null) {
@@ -5349,8 +5969,8 @@ function validate37(
       keyword: 'anyOf',
       params: {},
       message: 'must match a schema in anyOf',
-      schema: schema59.anyOf,
-      parentSchema: schema59,
+      schema: schema62.anyOf,
+      parentSchema: schema62,
       data,
     };
     if (vErrors === null) {
@@ -5377,8 +5997,8 @@ function validate37(
         keyword: 'required',
         params: { missingProperty: 'name' },
         message: "must have required property '" + 'name' + "'",
-        schema: schema59.required,
-        parentSchema: schema59,
+        schema: schema62.required,
+        parentSchema: schema62,
         data,
       };
       if (vErrors === null) {
@@ -5389,7 +6009,7 @@ function validate37(
       errors++;
     }
     for (const key0 in data) {
-      if (!func2.call(schema59.properties, key0)) {
+      if (!func2.call(schema62.properties, key0)) {
         const err4 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -5397,7 +6017,7 @@ function validate37(
           params: { additionalProperty: key0 },
           message: 'must NOT have additional properties',
           schema: false,
-          parentSchema: schema59,
+          parentSchema: schema62,
           data,
         };
         if (vErrors === null) {
@@ -5411,7 +6031,7 @@ function validate37(
     if (data.name !== undefined) {
       let data0 = data.name;
       if (typeof data0 === 'string') {
-        if (!pattern19.test(data0)) {
+        if (!pattern22.test(data0)) {
           const err5 = {
             instancePath: instancePath + '/name',
             schemaPath: '#/properties/name/pattern',
@@ -5419,7 +6039,7 @@ function validate37(
             params: { pattern: '^[a-z][a-z0-9-]*$' },
             message: 'must match pattern "' + '^[a-z][a-z0-9-]*$' + '"',
             schema: '^[a-z][a-z0-9-]*$',
-            parentSchema: schema59.properties.name,
+            parentSchema: schema62.properties.name,
             data: data0,
           };
           if (vErrors === null) {
@@ -5436,8 +6056,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema59.properties.name.type,
-          parentSchema: schema59.properties.name,
+          schema: schema62.properties.name.type,
+          parentSchema: schema62.properties.name,
           data: data0,
         };
         if (vErrors === null) {
@@ -5457,8 +6077,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema59.properties.title.type,
-          parentSchema: schema59.properties.title,
+          schema: schema62.properties.title.type,
+          parentSchema: schema62.properties.title,
           data: data1,
         };
         if (vErrors === null) {
@@ -5478,8 +6098,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema59.properties.description.type,
-          parentSchema: schema59.properties.description,
+          schema: schema62.properties.description.type,
+          parentSchema: schema62.properties.description,
           data: data2,
         };
         if (vErrors === null) {
@@ -5497,10 +6117,10 @@ function validate37(
           instancePath: instancePath + '/kind',
           schemaPath: '#/properties/kind/enum',
           keyword: 'enum',
-          params: { allowedValues: schema59.properties.kind.enum },
+          params: { allowedValues: schema62.properties.kind.enum },
           message: 'must be equal to one of the allowed values',
-          schema: schema59.properties.kind.enum,
-          parentSchema: schema59.properties.kind,
+          schema: schema62.properties.kind.enum,
+          parentSchema: schema62.properties.kind,
           data: data3,
         };
         if (vErrors === null) {
@@ -5522,7 +6142,7 @@ function validate37(
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 characters',
             schema: 1,
-            parentSchema: schema59.properties.extends,
+            parentSchema: schema62.properties.extends,
             data: data4,
           };
           if (vErrors === null) {
@@ -5539,8 +6159,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'string' },
           message: 'must be string',
-          schema: schema59.properties.extends.type,
-          parentSchema: schema59.properties.extends,
+          schema: schema62.properties.extends.type,
+          parentSchema: schema62.properties.extends,
           data: data4,
         };
         if (vErrors === null) {
@@ -5603,8 +6223,8 @@ function validate37(
               keyword: 'propertyNames',
               params: { propertyName: key1 },
               message: 'property name must be valid',
-              schema: schema59.properties.inputs.propertyNames,
-              parentSchema: schema59.properties.inputs,
+              schema: schema62.properties.inputs.propertyNames,
+              parentSchema: schema62.properties.inputs,
               data: data5,
             };
             if (vErrors === null) {
@@ -5634,7 +6254,7 @@ function validate37(
                   params: { additionalProperty: key3 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema61,
+                  parentSchema: schema64,
                   data: data6,
                 };
                 if (vErrors === null) {
@@ -5653,10 +6273,10 @@ function validate37(
                     instancePath + '/inputs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1') + '/type',
                   schemaPath: '#/$defs/input/properties/type/enum',
                   keyword: 'enum',
-                  params: { allowedValues: schema61.properties.type.enum },
+                  params: { allowedValues: schema64.properties.type.enum },
                   message: 'must be equal to one of the allowed values',
-                  schema: schema61.properties.type.enum,
-                  parentSchema: schema61.properties.type,
+                  schema: schema64.properties.type.enum,
+                  parentSchema: schema64.properties.type,
                   data: data7,
                 };
                 if (vErrors === null) {
@@ -5680,8 +6300,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema61.properties.description.type,
-                  parentSchema: schema61.properties.description,
+                  schema: schema64.properties.description.type,
+                  parentSchema: schema64.properties.description,
                   data: data8,
                 };
                 if (vErrors === null) {
@@ -5707,7 +6327,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema61.properties.stackOutput,
+                    parentSchema: schema64.properties.stackOutput,
                     data: data9,
                   };
                   if (vErrors === null) {
@@ -5728,8 +6348,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema61.properties.stackOutput.type,
-                  parentSchema: schema61.properties.stackOutput,
+                  schema: schema64.properties.stackOutput.type,
+                  parentSchema: schema64.properties.stackOutput,
                   data: data9,
                 };
                 if (vErrors === null) {
@@ -5752,7 +6372,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema61.properties.env,
+                    parentSchema: schema64.properties.env,
                     data: data10,
                   };
                   if (vErrors === null) {
@@ -5770,8 +6390,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema61.properties.env.type,
-                  parentSchema: schema61.properties.env,
+                  schema: schema64.properties.env.type,
+                  parentSchema: schema64.properties.env,
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -5794,10 +6414,10 @@ function validate37(
                     instancePath + '/inputs/' + key2.replace(/~/g, '~0').replace(/\//g, '~1') + '/default',
                   schemaPath: '#/$defs/input/properties/default/type',
                   keyword: 'type',
-                  params: { type: schema61.properties.default.type },
+                  params: { type: schema64.properties.default.type },
                   message: 'must be string,number,boolean',
-                  schema: schema61.properties.default.type,
-                  parentSchema: schema61.properties.default,
+                  schema: schema64.properties.default.type,
+                  parentSchema: schema64.properties.default,
                   data: data11,
                 };
                 if (vErrors === null) {
@@ -5818,8 +6438,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'boolean' },
                   message: 'must be boolean',
-                  schema: schema61.properties.secret.type,
-                  parentSchema: schema61.properties.secret,
+                  schema: schema64.properties.secret.type,
+                  parentSchema: schema64.properties.secret,
                   data: data12,
                 };
                 if (vErrors === null) {
@@ -5837,8 +6457,8 @@ function validate37(
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema61.type,
-              parentSchema: schema61,
+              schema: schema64.type,
+              parentSchema: schema64,
               data: data6,
             };
             if (vErrors === null) {
@@ -5856,8 +6476,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema59.properties.inputs.type,
-          parentSchema: schema59.properties.inputs,
+          schema: schema62.properties.inputs.type,
+          parentSchema: schema62.properties.inputs,
           data: data5,
         };
         if (vErrors === null) {
@@ -5920,8 +6540,8 @@ function validate37(
               keyword: 'propertyNames',
               params: { propertyName: key4 },
               message: 'property name must be valid',
-              schema: schema59.properties.connections.propertyNames,
-              parentSchema: schema59.properties.connections,
+              schema: schema62.properties.connections.propertyNames,
+              parentSchema: schema62.properties.connections,
               data: data13,
             };
             if (vErrors === null) {
@@ -5942,8 +6562,8 @@ function validate37(
                 keyword: 'required',
                 params: { missingProperty: 'host' },
                 message: "must have required property '" + 'host' + "'",
-                schema: schema63.required,
-                parentSchema: schema63,
+                schema: schema66.required,
+                parentSchema: schema66,
                 data: data14,
               };
               if (vErrors === null) {
@@ -5960,8 +6580,8 @@ function validate37(
                 keyword: 'required',
                 params: { missingProperty: 'user' },
                 message: "must have required property '" + 'user' + "'",
-                schema: schema63.required,
-                parentSchema: schema63,
+                schema: schema66.required,
+                parentSchema: schema66,
                 data: data14,
               };
               if (vErrors === null) {
@@ -5988,7 +6608,7 @@ function validate37(
                   params: { additionalProperty: key6 },
                   message: 'must NOT have additional properties',
                   schema: false,
-                  parentSchema: schema63,
+                  parentSchema: schema66,
                   data: data14,
                 };
                 if (vErrors === null) {
@@ -6014,7 +6634,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema63.properties.host,
+                    parentSchema: schema66.properties.host,
                     data: data15,
                   };
                   if (vErrors === null) {
@@ -6032,8 +6652,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema63.properties.host.type,
-                  parentSchema: schema63.properties.host,
+                  schema: schema66.properties.host.type,
+                  parentSchema: schema66.properties.host,
                   data: data15,
                 };
                 if (vErrors === null) {
@@ -6055,10 +6675,10 @@ function validate37(
                     instancePath + '/connections/' + key5.replace(/~/g, '~0').replace(/\//g, '~1') + '/port',
                   schemaPath: '#/$defs/connection/properties/port/type',
                   keyword: 'type',
-                  params: { type: schema63.properties.port.type },
+                  params: { type: schema66.properties.port.type },
                   message: 'must be integer,string',
-                  schema: schema63.properties.port.type,
-                  parentSchema: schema63.properties.port,
+                  schema: schema66.properties.port.type,
+                  parentSchema: schema66.properties.port,
                   data: data16,
                 };
                 if (vErrors === null) {
@@ -6084,7 +6704,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema63.properties.user,
+                    parentSchema: schema66.properties.user,
                     data: data17,
                   };
                   if (vErrors === null) {
@@ -6102,8 +6722,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema63.properties.user.type,
-                  parentSchema: schema63.properties.user,
+                  schema: schema66.properties.user.type,
+                  parentSchema: schema66.properties.user,
                   data: data17,
                 };
                 if (vErrors === null) {
@@ -6127,8 +6747,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema63.properties.password.type,
-                  parentSchema: schema63.properties.password,
+                  schema: schema66.properties.password.type,
+                  parentSchema: schema66.properties.password,
                   data: data18,
                 };
                 if (vErrors === null) {
@@ -6152,8 +6772,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema63.properties.database.type,
-                  parentSchema: schema63.properties.database,
+                  schema: schema66.properties.database.type,
+                  parentSchema: schema66.properties.database,
                   data: data19,
                 };
                 if (vErrors === null) {
@@ -6177,8 +6797,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'boolean' },
                   message: 'must be boolean',
-                  schema: schema63.properties.disposable.type,
-                  parentSchema: schema63.properties.disposable,
+                  schema: schema66.properties.disposable.type,
+                  parentSchema: schema66.properties.disposable,
                   data: data20,
                 };
                 if (vErrors === null) {
@@ -6196,8 +6816,8 @@ function validate37(
               keyword: 'type',
               params: { type: 'object' },
               message: 'must be object',
-              schema: schema63.type,
-              parentSchema: schema63,
+              schema: schema66.type,
+              parentSchema: schema66,
               data: data14,
             };
             if (vErrors === null) {
@@ -6215,8 +6835,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema59.properties.connections.type,
-          parentSchema: schema59.properties.connections,
+          schema: schema62.properties.connections.type,
+          parentSchema: schema62.properties.connections,
           data: data13,
         };
         if (vErrors === null) {
@@ -6239,7 +6859,7 @@ function validate37(
               params: { additionalProperty: key7 },
               message: 'must NOT have additional properties',
               schema: false,
-              parentSchema: schema59.properties.disposable,
+              parentSchema: schema62.properties.disposable,
               data: data21,
             };
             if (vErrors === null) {
@@ -6265,7 +6885,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema59.properties.disposable.properties.clusters.items,
+                    parentSchema: schema62.properties.disposable.properties.clusters.items,
                     data: data23,
                   };
                   if (vErrors === null) {
@@ -6282,8 +6902,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema59.properties.disposable.properties.clusters.items.type,
-                  parentSchema: schema59.properties.disposable.properties.clusters.items,
+                  schema: schema62.properties.disposable.properties.clusters.items.type,
+                  parentSchema: schema62.properties.disposable.properties.clusters.items,
                   data: data23,
                 };
                 if (vErrors === null) {
@@ -6301,8 +6921,8 @@ function validate37(
               keyword: 'type',
               params: { type: 'array' },
               message: 'must be array',
-              schema: schema59.properties.disposable.properties.clusters.type,
-              parentSchema: schema59.properties.disposable.properties.clusters,
+              schema: schema62.properties.disposable.properties.clusters.type,
+              parentSchema: schema62.properties.disposable.properties.clusters,
               data: data22,
             };
             if (vErrors === null) {
@@ -6328,7 +6948,7 @@ function validate37(
                     params: { limit: 1 },
                     message: 'must NOT have fewer than 1 characters',
                     schema: 1,
-                    parentSchema: schema59.properties.disposable.properties.instances.items,
+                    parentSchema: schema62.properties.disposable.properties.instances.items,
                     data: data25,
                   };
                   if (vErrors === null) {
@@ -6345,8 +6965,8 @@ function validate37(
                   keyword: 'type',
                   params: { type: 'string' },
                   message: 'must be string',
-                  schema: schema59.properties.disposable.properties.instances.items.type,
-                  parentSchema: schema59.properties.disposable.properties.instances.items,
+                  schema: schema62.properties.disposable.properties.instances.items.type,
+                  parentSchema: schema62.properties.disposable.properties.instances.items,
                   data: data25,
                 };
                 if (vErrors === null) {
@@ -6364,8 +6984,8 @@ function validate37(
               keyword: 'type',
               params: { type: 'array' },
               message: 'must be array',
-              schema: schema59.properties.disposable.properties.instances.type,
-              parentSchema: schema59.properties.disposable.properties.instances,
+              schema: schema62.properties.disposable.properties.instances.type,
+              parentSchema: schema62.properties.disposable.properties.instances,
               data: data24,
             };
             if (vErrors === null) {
@@ -6383,8 +7003,8 @@ function validate37(
           keyword: 'type',
           params: { type: 'object' },
           message: 'must be object',
-          schema: schema59.properties.disposable.type,
-          parentSchema: schema59.properties.disposable,
+          schema: schema62.properties.disposable.type,
+          parentSchema: schema62.properties.disposable,
           data: data21,
         };
         if (vErrors === null) {
@@ -6418,7 +7038,7 @@ function validate37(
             params: { limit: 1 },
             message: 'must NOT have fewer than 1 items',
             schema: 1,
-            parentSchema: schema59.properties.steps,
+            parentSchema: schema62.properties.steps,
             data: data26,
           };
           if (vErrors === null) {
@@ -6451,8 +7071,8 @@ function validate37(
       keyword: 'type',
       params: { type: 'object' },
       message: 'must be object',
-      schema: schema59.type,
-      parentSchema: schema59,
+      schema: schema62.type,
+      parentSchema: schema62,
       data,
     };
     if (vErrors === null) {
@@ -6462,10 +7082,10 @@ function validate37(
     }
     errors++;
   }
-  validate37.errors = vErrors;
+  validate39.errors = vErrors;
   return errors === 0;
 }
-validate37.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
+validate39.evaluated = { props: true, dynamicProps: false, dynamicItems: false };
 function validate20(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -6548,8 +7168,8 @@ function validate20(
     ifClause0 = 'then';
   } else {
     const _errs5 = errors;
-    if (!validate37(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
-      vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+    if (!validate39(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors })) {
+      vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
       errors = vErrors.length;
     }
     var _valid0 = _errs5 === errors;

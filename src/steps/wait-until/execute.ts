@@ -9,6 +9,7 @@ import { planAws, runAws } from '../aws/execute.js';
 import { planSql, runSql } from '../sql/execute.js';
 import type { PlanContext, PlannedAction, StepContext, StepType } from '../types.js';
 import { looseEquals } from '../assert/execute.js';
+import { isTruthy } from '../../runbook/template.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
 
@@ -24,6 +25,20 @@ function planWait(ctx: PlanContext): PlannedAction {
   if (ctx.field('/duration') !== undefined) return { summary: `wait ${String(ctx.render('/duration'))}` };
   const probeType = ctx.field('/probe/type');
   const probe = probeType === 'sql' ? planSql(ctx, '/probe') : planAws(ctx, '/probe');
+  const until = ctx.field('/until');
+  if (until !== undefined) {
+    return {
+      summary: `poll ${probe.summary} until ${String(until)}`,
+      detail: {
+        probe: probe.detail,
+        until,
+        interval: ctx.render('/interval') ?? '2s',
+        backoff: ctx.render('/backoff') ?? 1.5,
+        maxInterval: ctx.render('/maxInterval') ?? '30s',
+        timeout: ctx.step.timeout ?? '30m',
+      },
+    };
+  }
   const value = String(ctx.field('/value')).replace(/^\{\{\s*([\s\S]*?)\s*\}\}$/, '$1');
   const success = ctx.render('/success');
   const failure = ctx.render('/failure');
@@ -62,6 +77,8 @@ async function runWait(ctx: StepContext): Promise<unknown> {
   }
 
   const probeType = ctx.field('/probe/type');
+  // `until`: the condition is a template over the probe's result; `observed` is what it rendered.
+  const condition = ctx.field('/until') !== undefined;
   const success = list(ctx.render('/success'));
   const failure = list(ctx.render('/failure'));
   const backoff = Number(ctx.render('/backoff') ?? 1.5);
@@ -84,7 +101,7 @@ async function runWait(ctx: StepContext): Promise<unknown> {
     polls += 1;
     try {
       result = probeType === 'sql' ? await runSql(ctx, '/probe') : await runAws(ctx, '/probe');
-      observed = ctx.render('/value', { result });
+      observed = ctx.render(condition ? '/until' : '/value', { result });
     } catch (error) {
       // A probe error counts as an observation only when the runbook names its code as a success or failure
       // (e.g. DBClusterNotFoundFault when waiting for a deletion); otherwise the wait cannot go on.
@@ -95,7 +112,7 @@ async function runWait(ctx: StepContext): Promise<unknown> {
     }
     const elapsedMs = ctx.clock.now() - start;
     ctx.progress({ observed, polls, message: describe(observed) });
-    if (success.some((v) => looseEquals(v, observed)))
+    if (condition ? isTruthy(observed) : success.some((v) => looseEquals(v, observed)))
       return { ...asObject(result), observed, polls, elapsedMs };
     if (failure.some((v) => looseEquals(v, observed))) {
       throw new StepError(`reached failure value ${describe(observed)} after ${formatDuration(elapsedMs)}`, {
@@ -111,8 +128,10 @@ async function runWait(ctx: StepContext): Promise<unknown> {
         {
           code: 'WaitTimeout',
           kind: 'timeout',
-          span: ctx.spanAt('/value'),
-          hint: `Still not one of ${JSON.stringify(success)}; raise timeout if it is only slow.`,
+          span: ctx.spanAt(condition ? '/until' : '/value'),
+          hint: condition
+            ? 'The until condition never rendered true; raise timeout if it is only slow.'
+            : `Still not one of ${JSON.stringify(success)}; raise timeout if it is only slow.`,
         },
       );
     }

@@ -38,7 +38,9 @@ export function probeResultType(step: CompiledStep, ctx: StaticContext): ValueTy
 }
 
 export const waitUntilFacets: StepStatics = {
-  resultScopes: () => [{ pointer: '/value', type: probeResultType }],
+  resultScopes: (step) => [
+    { pointer: step.fields.until === undefined ? '/value' : '/until', type: probeResultType },
+  ],
   nested: (step) => {
     const probe = probeStep(step);
     return probe ? [{ pointer: '/probe', step: probe }] : [];
