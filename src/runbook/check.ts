@@ -147,6 +147,8 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
     if (root === 'params') {
       // Parameters a group declares were replaced when it was included; what is left is not declared.
       const declared = site.group?.params ?? [];
+      // A declared one left here had no value: the include was reported for it.
+      if (name !== undefined && declared.includes(name)) return;
       const where = site.group
         ? `the step group declares ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`
         : '`params` exists only in a step group (kind: steps) that declares them under `params:`';

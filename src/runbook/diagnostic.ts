@@ -8,7 +8,9 @@ export function error(
   span?: SourceSpan,
   hint?: string,
 ): Diagnostic {
-  const diagnostic: Diagnostic = { code, severity: 'error', message, file };
+  // A span knows its file: a problem inside an include's `with:` template, found in a group's step, is
+  // reported in the including file.
+  const diagnostic: Diagnostic = { code, severity: 'error', message, file: span?.file ?? file };
   if (span) diagnostic.span = span;
   if (hint) diagnostic.hint = hint;
   return diagnostic;

@@ -13,7 +13,7 @@ import { loadYamlFile, type LoadedFile, type ReadFile } from './load.js';
 import { joinPointer } from './pointer.js';
 import { COMMON_STEP_KEYS } from './schema/build.js';
 import { validateSchema } from './schema/validate.js';
-import type { Rewrite, SourceMap } from './source-map.js';
+import type { Rewrite, SourceMap, TextOrigin } from './source-map.js';
 import { isTemplate } from './template.js';
 import type { CompiledStep, Diagnostic, InputType, StepTypeName } from './types.js';
 
@@ -61,6 +61,8 @@ export interface ParamSpec {
 /** How the steps of one list are instantiated: the runbook's own lists have no level. */
 interface Level {
   params: Map<string, ParamValue>;
+  /** Where each template-valued parameter was written (an include's `with:`). */
+  origins: Map<string, TextOrigin>;
   renames: Renames;
   /** The group file's map as this instance sees it (rewritten strings, renamed keys). */
   map: SourceMap;
@@ -268,6 +270,7 @@ export class Assembler {
   ): Level {
     const declared = this.declaredParams(unit);
     const params = new Map<string, ParamValue>();
+    const origins = new Map<string, TextOrigin>();
     const target = String(item.include);
     const given = isMapping(item.with) ? item.with : {};
     const names = declared.map((p) => p.name);
@@ -307,6 +310,8 @@ export class Assembler {
         ),
       );
       if (checked !== undefined) params.set(name, checked);
+      if (typeof checked === 'string' && isTemplate(checked))
+        origins.set(name, { map: outer?.map ?? map, span: map.valueSpan(pointer), text: checked });
     }
     for (const param of declared) {
       if (Object.hasOwn(given, param.name)) continue;
@@ -331,6 +336,7 @@ export class Assembler {
     const aliases = new Map<string, string>();
     return {
       params,
+      origins,
       renames: { ids: own.ids, captures: own.captures, ...(prefix ? { prefix } : {}) },
       map: unit.loaded.map.instance(rewrites, aliases),
       rewrites,
@@ -341,7 +347,7 @@ export class Assembler {
 
   /** One string of a group rewritten for its level; a problem is reported in the group's file. */
   private rewriteAt(text: string, pointer: string, map: SourceMap, level: Level): unknown {
-    const result = rewriteString(text, level.params, level.renames);
+    const result = rewriteString(text, level.params, level.renames, level.origins);
     const valueSpan = map.valueSpan(pointer);
     for (const problem of result.problems) {
       this.diagnostics.push(

@@ -7,7 +7,7 @@
  * diagnostics still point into the group's file.
  */
 import { isTemplate, templateReferences, wholeExpression } from './template.js';
-import type { Rewrite } from './source-map.js';
+import type { Rewrite, RewriteEdit, TextOrigin } from './source-map.js';
 
 /** A parameter as the include binds it: a literal, or a template rendered where the group's step runs. */
 export type ParamValue = string | number | boolean;
@@ -74,6 +74,7 @@ export function rewriteString(
   text: string,
   params: ReadonlyMap<string, ParamValue>,
   renames: Renames,
+  origins: ReadonlyMap<string, TextOrigin> = new Map(),
 ): Rewritten {
   const problems: InstanceProblem[] = [];
   if (!isTemplate(text)) return { value: text, problems };
@@ -83,7 +84,12 @@ export function rewriteString(
   } catch {
     return { value: text, problems }; // a syntax error, reported by the reference checks
   }
-  const replacements: Array<{ start: number; end: number; text: string }> = [];
+  const replacements: Array<{
+    start: number;
+    end: number;
+    text: string;
+    origin?: RewriteEdit['origin'];
+  }> = [];
   for (const ref of references) {
     const [root, name] = ref.path;
     if (name === undefined) continue;
@@ -119,19 +125,30 @@ export function rewriteString(
       if (standalone) {
         if (standalone[0].length === text.length) {
           // The whole string is the parameter: it takes the parameter's value and type.
+          const origin = origins.get(name);
           const rewrite: Rewrite | undefined =
             typeof value === 'string'
               ? {
                   original: text,
-                  edits: [{ start: 0, end: text.length, newStart: 0, newEnd: value.length }],
+                  edits: [
+                    {
+                      start: 0,
+                      end: text.length,
+                      newStart: 0,
+                      newEnd: value.length,
+                      ...(origin ? { origin: { ...origin, aligned: true } } : {}),
+                    },
+                  ],
                 }
               : undefined;
           return { value, ...(rewrite ? { rewrite } : {}), problems };
         }
+        const origin = origins.get(name);
         replacements.push({
           start: ref.offset,
           end: ref.offset + standalone[0].length,
           text: literalText(value),
+          ...(origin ? { origin: { ...origin, aligned: true } } : {}),
         });
         continue;
       }
@@ -141,7 +158,14 @@ export function rewriteString(
         continue;
       }
       const at = text.indexOf(`params.${name}`, ref.pathOffset);
-      if (at >= 0) replacements.push({ start: at, end: at + `params.${name}`.length, text: argument });
+      const origin = origins.get(name);
+      if (at >= 0)
+        replacements.push({
+          start: at,
+          end: at + `params.${name}`.length,
+          text: argument,
+          ...(origin ? { origin: { ...origin, aligned: false } } : {}),
+        });
     }
   }
   if (replacements.length === 0) return { value: text, problems };
@@ -154,7 +178,13 @@ export function rewriteString(
     out += text.slice(cursor, replacement.start);
     const newStart = out.length;
     out += replacement.text;
-    edits.push({ start: replacement.start, end: replacement.end, newStart, newEnd: out.length });
+    edits.push({
+      start: replacement.start,
+      end: replacement.end,
+      newStart,
+      newEnd: out.length,
+      ...(replacement.origin ? { origin: replacement.origin } : {}),
+    });
     cursor = replacement.end;
   }
   out += text.slice(cursor);

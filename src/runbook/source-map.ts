@@ -18,7 +18,26 @@ export interface NodeSpans {
  */
 export interface Rewrite {
   original: string;
-  edits: Array<{ start: number; end: number; newStart: number; newEnd: number }>;
+  edits: RewriteEdit[];
+}
+
+export interface RewriteEdit {
+  start: number;
+  end: number;
+  newStart: number;
+  newEnd: number;
+  /**
+   * Where the inserted text was written, when it is an include's `with:` template: a problem inside it is
+   * reported there. `aligned`: the inserted text is that template as written, so offsets carry over.
+   */
+  origin?: TextOrigin & { aligned: boolean };
+}
+
+/** A string value in some file: the map that locates it, its value span and its text. */
+export interface TextOrigin {
+  map: SourceMap;
+  span: SourceSpan;
+  text: string;
 }
 
 export class SourceMap {
@@ -175,7 +194,21 @@ export class SourceMap {
    * and its source text differ by quotes, escapes and folding, so the n-th `{{` of the value is matched to
    * the n-th `{{` of the source text.
    */
+  /** The include's `with:` template that the text at `offset` was inserted from, and the offset in it. */
+  inserted(valueOffset: number, offset: number): { origin: TextOrigin; offset: number } | undefined {
+    const edit = this.rewrites
+      ?.get(valueOffset)
+      ?.edits.find((e) => e.origin && offset >= e.newStart && offset < e.newEnd);
+    if (!edit?.origin) return undefined;
+    return { origin: edit.origin, offset: edit.origin.aligned ? offset - edit.newStart : 0 };
+  }
+
   templateSpan(valueSpan: SourceSpan, rewritten: string, rewrittenOffset: number): SourceSpan {
+    const inserted = this.inserted(valueSpan.offset, rewrittenOffset);
+    if (inserted) {
+      const { map, span, text } = inserted.origin;
+      return map.templateSpan(span, text, inserted.offset);
+    }
     const { text: template, offset } = this.original(valueSpan.offset, rewritten, rewrittenOffset);
     let nth = 0;
     for (let at = template.indexOf('{{'); at >= 0 && at < offset; at = template.indexOf('{{', at + 2)) nth++;

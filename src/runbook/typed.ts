@@ -168,6 +168,14 @@ export function stringSpan(
   length: number,
 ): SourceSpan {
   const span = map.valueSpan(pointer);
+  const inserted = map.inserted(span.offset, offset);
+  if (inserted) {
+    const origin = inserted.origin;
+    const source = origin.map.text.slice(origin.span.offset, origin.span.endOffset);
+    const written = origin.map.original(origin.span.offset, origin.text, inserted.offset, length);
+    const range = valueRange(source, written.text, written.offset, Math.max(1, written.length));
+    return origin.map.span(origin.span.offset + range.start, origin.span.offset + range.end);
+  }
   const source = map.text.slice(span.offset, span.endOffset);
   const written = map.original(span.offset, text, offset, length);
   const range = valueRange(source, written.text, written.offset, Math.max(1, written.length));
