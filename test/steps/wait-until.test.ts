@@ -178,4 +178,69 @@ ${wait}
     assert.deepEqual(clock.sleeps, [2000]);
     assert.deepEqual(record.steps[0]!.result, { waitedMs: 2000 });
   });
+
+  it('polls until an `until` template over the result renders true: a server instant at or past a marker', async () => {
+    const { record } = await ws.run(
+      `name: wait-until-instant
+inputs:
+  host: {}
+  user: {}
+  password: { secret: true }
+connections:
+  db:
+    host: "{{inputs.host}}"
+    user: "{{inputs.user}}"
+    password: "{{inputs.password}}"
+steps:
+  - id: marker
+    type: capture
+    name: marker
+    serverTime: db
+  - id: wait
+    type: wait-until
+    probe:
+      type: sql
+      connection: db
+      query: SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ') AS now
+    until: "{{gte result.rows.0.now (addSeconds captures.marker 1)}}"
+    interval: 200ms
+    backoff: 1
+    timeout: 20s
+`,
+      { set },
+    );
+    const step = record.steps[1]!;
+    assert.equal(step.status, 'passed', step.error?.message);
+    const result = step.result as { observed: unknown; polls: number; rows: Array<{ now: string }> };
+    assert.equal(result.observed, true);
+    assert.ok(result.polls >= 3, `polled ${result.polls} times`);
+    const marker = String(record.captures.marker);
+    assert.ok(
+      Date.parse(result.rows[0]!.now) - Date.parse(marker) >= 1000,
+      `${result.rows[0]!.now} is a second past ${marker}`,
+    );
+  });
+
+  it('times out an `until` that never renders true, at the until template', async () => {
+    const { record } = await ws.run(
+      runbook(
+        'wait-until-never',
+        `    probe:
+      type: sql
+      connection: db
+      query: SELECT 1 AS n
+    until: "{{gt result.rows.0.n 1}}"
+    interval: 100ms
+    backoff: 1
+    timeout: 500ms`,
+      ),
+      { set },
+    );
+    const step = record.steps[0]!;
+    assert.equal(step.status, 'failed');
+    assert.equal(step.error!.code, 'WaitTimeout');
+    assert.match(step.error!.message, /last observed value: false/);
+    assert.match(step.error!.span ?? '', /:19:12$/);
+    assert.match(step.error!.hint ?? '', /until condition never rendered true/);
+  });
 });
