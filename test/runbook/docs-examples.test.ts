@@ -4,7 +4,9 @@
  * fragment (inputs, connections, disposable, a step, a step group) compiles inside a runbook that extends the
  * seed aurora-clone-backtrack.yaml, so the inputs, connections and captures it reads exist: top-level keys
  * are laid over the seed's, steps run in `finally` (where every capture is visible) with their ids suffixed
- * so they do not clash with the seed's.
+ * so they do not clash with the seed's. A block whose first line is `# file: NAME` is also available to the
+ * other examples as runbooks/NAME, so an example can include a step group shown in another; a group example
+ * on its own is included with a placeholder for each parameter that has no default.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -67,17 +69,27 @@ function filesFor(example: Example, index: number): Record<string, string> | und
   assert.ok(isMapping(value), `${example.where}: an example is a mapping or a list of steps`);
   if (value.kind === 'steps') {
     const group = `runbooks/docs-example-${index}.steps.yaml`;
-    const steps = Array.isArray(value.steps) ? renamed(value.steps) : value.steps;
-    const wrapper = {
-      name: 'docs-example',
-      extends: SEED,
-      finally: [CLEANUP, { include: `docs-example-${index}.steps.yaml` }],
+    // Included under `as:`, so its ids do not clash with the seed's and its references to them still hold.
+    const steps = value.steps;
+    const placeholders: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(isMapping(value.params) ? value.params : {})) {
+      if (isMapping(spec) && spec.default !== undefined) continue;
+      const type = isMapping(spec) ? spec.type : undefined;
+      placeholders[name] =
+        type === 'integer' || type === 'number' ? 1 : type === 'boolean' ? true : 'example';
+    }
+    const include = {
+      include: `docs-example-${index}.steps.yaml`,
+      as: 'example',
+      ...(Object.keys(placeholders).length > 0 ? { with: placeholders } : {}),
     };
+    const wrapper = { name: 'docs-example', extends: SEED, finally: [CLEANUP, include] };
     return { [main]: stringify(wrapper), [group]: stringify({ ...value, steps }) };
   }
   if (typeof value.name === 'string') return { [main]: example.text };
-  const steps = Array.isArray(value.steps) ? { finally: [CLEANUP, ...renamed(value.steps)] } : {};
-  return { [main]: stringify({ name: 'docs-example', extends: SEED, ...value, ...steps }) };
+  const { steps: listed, ...rest } = value;
+  const steps = Array.isArray(listed) ? { finally: [CLEANUP, ...renamed(listed)] } : {};
+  return { [main]: stringify({ name: 'docs-example', extends: SEED, ...rest, ...steps }) };
 }
 
 describe('documentation examples', () => {
@@ -87,12 +99,19 @@ describe('documentation examples', () => {
     assert.ok(found.filter((e) => e.where.startsWith('docs/runbook-format.md')).length >= 10);
   });
 
+  /** Blocks that name themselves `# file: NAME`, as runbooks/NAME. */
+  const named: Record<string, string> = {};
+  for (const example of found) {
+    const name = /^# file: (\S+)\n/.exec(example.text)?.[1];
+    if (name) named[`runbooks/${name}`] = example.text;
+  }
+
   found.forEach((example, index) => {
     it(`${example.where} compiles without an error`, () => {
       const files = filesFor(example, index);
       if (!files) return;
       const [main] = Object.keys(files);
-      const readFile = (path: string) => files[path] ?? readFromRepo(path);
+      const readFile = (path: string) => files[path] ?? named[path] ?? readFromRepo(path);
       const result = compileRunbook(main!, { readFile });
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       assert.deepEqual(
