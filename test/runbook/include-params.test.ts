@@ -201,4 +201,25 @@ steps:
     assert.deepEqual(diagnostics, []);
     assert.equal(runbook?.steps.length, 7);
   });
+
+  it('camel-cases a kebab-case `as` for capture names', () => {
+    const runbook = compiled({
+      'main.yaml': `name: kebab
+steps:
+  - include: group.steps.yaml
+    as: after-drop
+    with: {cluster: lab}
+  - id: read
+    type: capture
+    name: read
+    value: "{{captures.afterDropArn}} {{captures.afterDropCreatedAt}} {{steps.after-drop-create.status}}"
+`,
+      'group.steps.yaml': GROUP,
+    });
+    assert.deepEqual(
+      runbook.steps.map((s) => s.id),
+      ['after-drop-create', 'after-drop-marker', 'after-drop-check', 'read'],
+    );
+    assert.equal(runbook.steps[1]!.fields.name, 'afterDropCreatedAt');
+  });
 });

@@ -11,8 +11,8 @@ import type { JsonSchema, StepSchemaFragment } from './fragment.js';
 export const SCHEMA_ID = 'https://labrun.dev/schemas/runbook.schema.json';
 
 export const STEP_ID_PATTERN = '^[a-z][a-z0-9-]*$';
-/** An include's `as`: one word, so that both <as>-<id> and <as><Name> are valid names. */
-export const INCLUDE_AS_PATTERN = '^[a-z][a-z0-9]*$';
+/** An include's `as`: kebab-case words, so that both <as>-<id> and <as><Name> (camel-cased) are valid names. */
+export const INCLUDE_AS_PATTERN = '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$';
 export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 export const CONNECTION_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 
@@ -255,9 +255,10 @@ export function buildRunbookSchema(): JsonSchema {
             type: 'string',
             pattern: INCLUDE_AS_PATTERN,
             description:
-              'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+              'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name>, camel-cased (as: after-drop gives after-drop-wait and afterDropEndpoint).',
             'x-message': {
-              pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+              pattern:
+                '`as` "{value}" must be kebab-case: lowercase letters and digits, words joined by single -',
             },
           },
           with: {

@@ -163,11 +163,12 @@ const schema31 = {
         },
         as: {
           type: 'string',
-          pattern: '^[a-z][a-z0-9]*$',
+          pattern: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$',
           description:
-            'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+            'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name>, camel-cased (as: after-drop gives after-drop-wait and afterDropEndpoint).',
           'x-message': {
-            pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+            pattern:
+              '`as` "{value}" must be kebab-case: lowercase letters and digits, words joined by single -',
           },
         },
         with: {
@@ -639,11 +640,11 @@ const schema38 = {
     },
     as: {
       type: 'string',
-      pattern: '^[a-z][a-z0-9]*$',
+      pattern: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$',
       description:
-        'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name> (as: restore gives restore-create and restoreEndpoint).',
+        'Names this use of the group: its step ids become <as>-<id> and its captures <as><Name>, camel-cased (as: after-drop gives after-drop-wait and afterDropEndpoint).',
       'x-message': {
-        pattern: '`as` "{value}" must be a lowercase letter followed by lowercase letters and digits',
+        pattern: '`as` "{value}" must be kebab-case: lowercase letters and digits, words joined by single -',
       },
     },
     with: {
@@ -657,7 +658,7 @@ const schema38 = {
   additionalProperties: false,
 };
 const func1 = runtime_ucs2length.default;
-const pattern7 = new RegExp('^[a-z][a-z0-9]*$', 'u');
+const pattern7 = new RegExp('^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$', 'u');
 function validate23(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -758,9 +759,9 @@ function validate23(
             instancePath: instancePath + '/as',
             schemaPath: '#/properties/as/pattern',
             keyword: 'pattern',
-            params: { pattern: '^[a-z][a-z0-9]*$' },
-            message: 'must match pattern "' + '^[a-z][a-z0-9]*$' + '"',
-            schema: '^[a-z][a-z0-9]*$',
+            params: { pattern: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$' },
+            message: 'must match pattern "' + '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$' + '"',
+            schema: '^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$',
             parentSchema: schema38.properties.as,
             data: data1,
           };
