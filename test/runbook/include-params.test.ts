@@ -206,6 +206,10 @@ steps:
     const runbook = compiled({
       'main.yaml': `name: kebab
 steps:
+  - id: outside
+    type: capture
+    name: outside
+    value: x
   - include: group.steps.yaml
     as: after-drop
     with: {cluster: lab}
@@ -218,8 +222,8 @@ steps:
     });
     assert.deepEqual(
       runbook.steps.map((s) => s.id),
-      ['after-drop-create', 'after-drop-marker', 'after-drop-check', 'read'],
+      ['outside', 'after-drop-create', 'after-drop-marker', 'after-drop-check', 'read'],
     );
-    assert.equal(runbook.steps[1]!.fields.name, 'afterDropCreatedAt');
+    assert.equal(runbook.steps[2]!.fields.name, 'afterDropCreatedAt');
   });
 });
