@@ -48,10 +48,13 @@ export function buildGuide(
   if (diagnostics.some((d) => d.severity === 'error')) throw new GuideInputError(diagnostics);
   const context = new GuideContext(format, runbook, inputs, names, target.targeted ? (target.env ?? {}) : {});
   const sections: GuideSection[] = [];
-  let previousFile: string | undefined;
+  let previousUse: string | undefined;
   for (const step of runbook.steps) {
-    const file = step.span.file;
-    const entersGroup = file !== previousFile && file !== runbook.file;
+    // A section per use of a group: the group the runbook includes (nested groups stay in it), and a
+    // group included twice in a row gives two sections.
+    const file = step.include?.file ?? step.span.file;
+    const use = step.include ? `${step.include.index} ${file}` : file;
+    const entersGroup = use !== previousUse && file !== runbook.file;
     if (step.guide?.section || entersGroup || sections.length === 0) {
       const group = entersGroup ? groupHeading(runbook, file) : undefined;
       const section: GuideSection = {
@@ -65,7 +68,7 @@ export function buildGuide(
       if (description) section.description = description.trim();
       sections.push(section);
     }
-    previousFile = file;
+    previousUse = use;
     sections[sections.length - 1]!.steps.push(
       translate(step, context, sections[sections.length - 1]!.steps.length + 1),
     );

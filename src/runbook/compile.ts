@@ -66,6 +66,7 @@ export function compileStep(raw: RawStep): CompiledStep {
     span: raw.map.valueSpan(raw.pointer),
     spans: raw.map.subtree(raw.pointer),
   };
+  if (raw.include) step.include = raw.include;
   const title = str(data.title);
   if (title !== undefined) step.title = title;
   if (typeof data.if === 'string' || typeof data.if === 'boolean') step.if = String(data.if);

@@ -43,6 +43,8 @@ export interface RawStep extends Located<Mapping> {
   cleanup: boolean;
   /** For a step of a step group: the parameters the group declares (for the reference checks). */
   group?: { file: string; params: string[] };
+  /** For a step of a step group: the include of the runbook it came from (see CompiledStep.include). */
+  include?: { file: string; index: number };
 }
 
 /** An `include` item and what the included group requires of the runbook. */
@@ -60,6 +62,8 @@ export interface ParamSpec {
 
 /** How the steps of one list are instantiated: the runbook's own lists have no level. */
 interface Level {
+  /** The runbook's include this level descends from. */
+  include: { file: string; index: number };
   params: Map<string, ParamValue>;
   /** Where each template-valued parameter was written (an include's `with:`). */
   origins: Map<string, TextOrigin>;
@@ -121,6 +125,8 @@ export class Assembler {
   readonly sources: Record<string, string> = {};
   private readonly units = new Map<string, FileUnit | null>();
   private readonly params = new Map<FileUnit, ParamSpec[]>();
+  /** Includes met so far in the runbook's own lists. */
+  private topIncludes = 0;
 
   constructor(private readonly read?: ReadFile) {}
 
@@ -265,6 +271,7 @@ export class Assembler {
     itemPointer: string,
     map: SourceMap,
     unit: FileUnit,
+    file: string,
     chain: string[],
     outer: Level | undefined,
   ): Level {
@@ -335,6 +342,7 @@ export class Assembler {
     const rewrites = new Map<number, Rewrite>();
     const aliases = new Map<string, string>();
     return {
+      include: outer?.include ?? { file, index: this.topIncludes++ },
       params,
       origins,
       renames: { ids: own.ids, captures: own.captures, ...(prefix ? { prefix } : {}) },
@@ -426,6 +434,7 @@ export class Assembler {
           pointer: itemPointer,
           cleanup,
           group: { file: map.file, params: level.declared },
+          include: level.include,
         });
         return;
       }
@@ -475,7 +484,7 @@ export class Assembler {
         target,
         requires: { inputs: names('inputs'), connections: names('connections') },
       });
-      const inner = this.includeLevel(item, itemPointer, map, unit, [...chain, key], level);
+      const inner = this.includeLevel(item, itemPointer, map, unit, file, [...chain, key], level);
       this.expandList(
         unit.data.steps,
         unit.loaded.map,

@@ -172,6 +172,12 @@ export interface CompiledStep {
   onResume?: 'rerun' | 'skip';
   /** How `labrun guide` presents the step. */
   guide?: GuideSpec;
+  /**
+   * For a step of a step group: the group file the runbook's own `include` item names and that item's
+   * ordinal among the runbook's includes (nested groups' steps carry their outermost include), so views
+   * such as `labrun guide` can tell one use of a group from the next.
+   */
+  include?: { file: string; index: number };
   /** The type-specific keys, e.g. operation/params for aws. */
   fields: Record<string, unknown>;
   /** True for steps listed under `finally`. */
