@@ -13,7 +13,15 @@ import { isMapping } from './expand.js';
 import { joinPointer, splitPointer } from './pointer.js';
 import type { SourceMap } from './source-map.js';
 import { valueRange } from './string-offsets.js';
-import { isTemplate, templateReferences, wholeExpression, type WholeExpression } from './template.js';
+import {
+  isTemplate,
+  templateReferences,
+  templateTree,
+  wholeExpression,
+  type TemplateTree,
+  type WholeExpression,
+} from './template.js';
+import { toEpochMicros } from './instant.js';
 import type { CompiledStep, Diagnostic, InputSpec, SourceSpan } from './types.js';
 import type { StaticProblem, ValueType } from './value-type.js';
 
@@ -363,6 +371,16 @@ export function checkTyped(subject: TypedSubject): Diagnostic[] {
       } catch {
         continue; // a syntax error, reported by the reference checks
       }
+      for (const problem of comparisonProblems(text, (expression) =>
+        typeOfExpression(
+          expression,
+          index,
+          resultScopeType(step, relative, contextOf(index), () => resultTypeOf(index)),
+        ),
+      )) {
+        const span = stringSpan(raw.map, pointer, text, problem.offset, problem.length);
+        out.push(error('invalid-comparison', problem.message, span.file, span, problem.hint));
+      }
       for (const ref of references) {
         const [root, name, third] = ref.path;
         if (name === undefined) continue;
@@ -427,4 +445,107 @@ function segmentRange(
     cursor = at + segment.length;
   }
   return { offset: pathOffset, length: 1 };
+}
+
+const COMPARISONS = new Set(['gt', 'gte', 'lt', 'lte']);
+
+/** What a comparison helper's argument is, as far as its type says. */
+function orderKind(type: ValueType, literal: unknown): 'number' | 'instant' | 'other' | undefined {
+  if (literal !== undefined) {
+    if (typeof literal === 'number') return 'number';
+    if (typeof literal === 'string') {
+      if (literal.trim() !== '' && Number.isFinite(Number(literal))) return 'number';
+      try {
+        toEpochMicros(literal);
+        return 'instant';
+      } catch {
+        return 'other';
+      }
+    }
+    return 'other';
+  }
+  switch (type.kind) {
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'timestamp':
+      return 'instant';
+    case 'boolean':
+    case 'list':
+    case 'structure':
+    case 'map':
+      return 'other';
+    default:
+      return undefined; // a string may hold either; known at run time
+  }
+}
+
+function expressionOf(tree: TemplateTree): WholeExpression | undefined {
+  if (tree.kind === 'path') return { kind: 'path', path: tree.path };
+  if (tree.kind === 'literal') return { kind: 'literal', value: tree.value };
+  if (tree.kind === 'call') {
+    const args = tree.args.map(expressionOf);
+    return args.every((a) => a !== undefined)
+      ? { kind: 'helper', name: tree.helper, args: args as WholeExpression[] }
+      : undefined;
+  }
+  return undefined;
+}
+
+const KIND_WORDS = { number: 'a number', instant: 'an instant', other: 'neither a number nor an instant' };
+
+/**
+ * gt/gte/lt/lte whose arguments' types are known and do not order: a number against an instant, or a
+ * boolean, list or structure. Reported at the helper's `{{`.
+ */
+function comparisonProblems(
+  text: string,
+  typeOf: (expression: WholeExpression) => ValueType,
+): Array<{ offset: number; length: number; message: string; hint?: string }> {
+  let tree: TemplateTree;
+  try {
+    tree = templateTree(text);
+  } catch {
+    return [];
+  }
+  const problems: Array<{ offset: number; length: number; message: string; hint?: string }> = [];
+  let searchFrom = 0;
+  const visit = (node: TemplateTree): void => {
+    if (node.kind === 'concat') node.parts.forEach(visit);
+    else if (node.kind === 'block') {
+      visit(node.condition);
+      node.then.forEach(visit);
+      node.else.forEach(visit);
+    } else if (node.kind === 'call') {
+      // Pre-order is text order: each comparison's name is found after the previous one's.
+      if (COMPARISONS.has(node.helper)) check(node);
+      node.args.forEach(visit);
+    }
+  };
+  const check = (node: Extract<TemplateTree, { kind: 'call' }>): void => {
+    const name = new RegExp(`(?<=[{(\\s~])${node.helper}(?=\\s)`, 'g');
+    name.lastIndex = searchFrom;
+    const found = name.exec(text);
+    const offset = found ? found.index : 0;
+    if (found) searchFrom = found.index + node.helper.length;
+    if (node.args.length !== 2) return;
+    const kinds = node.args.map((arg) => {
+      const expression = expressionOf(arg);
+      if (!expression) return undefined;
+      return orderKind(typeOf(expression), arg.kind === 'literal' ? arg.value : undefined);
+    });
+    const [a, b] = kinds;
+    const bad = kinds.some((k) => k === 'other');
+    if (!bad && (a === undefined || b === undefined || a === b)) return;
+    problems.push({
+      offset,
+      length: node.helper.length,
+      message: bad
+        ? `${node.helper} compares numbers or instants, but an argument is ${KIND_WORDS.other}`
+        : `${node.helper} cannot compare ${KIND_WORDS[a!]} with ${KIND_WORDS[b!]}`,
+      hint: 'both sides must be numbers, or both ISO-8601 instants',
+    });
+  };
+  visit(tree);
+  return problems;
 }

@@ -70,6 +70,8 @@ export type DiagnosticCode =
   | 'sql-params'
   | 'unknown-sysbench-option'
   | 'invalid-sysbench-value'
+  /** gt/gte/lt/lte on values that never order: a number and an instant, or a boolean, list or mapping. */
+  | 'invalid-comparison'
   /** A wait's success/failure value that the status field never takes. */
   | 'invalid-status-value'
   /** An assert literal of the wrong kind for its operator. */
