@@ -203,6 +203,15 @@ export class SourceMap {
     return { origin: edit.origin, offset: edit.origin.aligned ? offset - edit.newStart : 0 };
   }
 
+  /** The include's `with:` template that replaced the whole string value at `valueOffset`, if one did. */
+  insertedWhole(valueOffset: number): TextOrigin | undefined {
+    const rewrite = this.rewrites?.get(valueOffset);
+    const edit = rewrite?.edits.length === 1 ? rewrite.edits[0] : undefined;
+    return edit?.origin && edit.start === 0 && edit.end === rewrite!.original.length
+      ? edit.origin
+      : undefined;
+  }
+
   templateSpan(valueSpan: SourceSpan, rewritten: string, rewrittenOffset: number): SourceSpan {
     const inserted = this.inserted(valueSpan.offset, rewrittenOffset);
     if (inserted) {

@@ -194,6 +194,9 @@ export function stringSpan(
 export function problemSpan(raw: RawStep, problem: StaticProblem): SourceSpan {
   const pointer = raw.pointer + (problem.pointer === '/' ? '' : problem.pointer);
   if (problem.at === 'key') return raw.map.keySpan(pointer);
+  // A value that is an include's `with:` template as a whole: the problem is with what the include gives.
+  const whole = raw.map.insertedWhole(raw.map.valueSpan(pointer).offset);
+  if (whole && problem.offset === undefined) return whole.span;
   if (problem.offset !== undefined) {
     const text = valueAt(raw.value, problem.pointer);
     if (typeof text === 'string' && raw.map.get(pointer))
@@ -356,7 +359,13 @@ export function checkTyped(subject: TypedSubject): Diagnostic[] {
     for (const problem of problems) {
       const span = problemSpan(raw, problem);
       const make = problem.severity === 'warning' ? warning : error;
-      out.push(make(problem.code, problem.message, span.file, span, problem.hint));
+      let hint = problem.hint;
+      if (span.file !== raw.map.file) {
+        // Reported at an include's `with:`: say where the group uses the value.
+        const used = raw.map.valueSpan(raw.pointer + problem.pointer);
+        hint = `${hint ? `${hint} ` : ''}(the group uses it at ${used.file}:${used.start.line}:${used.start.col})`;
+      }
+      out.push(make(problem.code, problem.message, span.file, span, hint));
     }
 
     // Paths into results and captures.
