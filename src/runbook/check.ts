@@ -199,7 +199,7 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
             ref,
             'unknown-reference',
             `unknown capture "${name}" in "${shown}": no step captures it`,
-            didYouMean(name, captureNames),
+            didYouMean(name, captureNames) ?? prefixedCaptureHint(name, captureNames),
           );
           return;
         }
@@ -449,4 +449,12 @@ export function checkRunbook(subject: CheckSubject): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** A group included with `as:` captures `endpoint` as e.g. `cloneEndpoint`: suggest those. */
+function prefixedCaptureHint(name: string, captureNames: string[]): string | undefined {
+  const tail = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+  const candidates = captureNames.filter((c) => c.endsWith(tail) && c.length > tail.length);
+  if (candidates.length === 0) return undefined;
+  return `a group included with \`as:\` captures it under its prefix: ${candidates.map((c) => `captures.${c}`).join(', ')}`;
 }

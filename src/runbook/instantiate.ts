@@ -93,10 +93,8 @@ export function rewriteString(
   for (const ref of references) {
     const [root, name] = ref.path;
     if (name === undefined) continue;
-    const segmentAt = (): number => {
-      const at = text.indexOf(name, ref.pathOffset + root!.length);
-      return at;
-    };
+    // The name segment right after the root, as written.
+    const segmentAt = (): number => text.indexOf(name, ref.pathOffset + root!.length);
     if (root === 'steps' && renames.prefix && renames.ids.has(name)) {
       const at = segmentAt();
       if (at >= 0)
