@@ -193,7 +193,11 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
         positiveInteger('--table-size'),
       ),
     )
-    .action(async (flags: { tableSize?: number }) => {
+    .option(
+      '--strict',
+      "refuse what today's AWS refuses (engine aurora, db.r4 and other classes not offered for Aurora MySQL 3); default $LABRUN_SANDBOX_STRICT=1, else lenient",
+    )
+    .action(async (flags: { tableSize?: number; strict?: boolean }) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
       exitCode = await sandboxUpCommand(flags, output);
     });

@@ -5,8 +5,10 @@
  * `<home>/daemon.log`, and keeps the master password in `<home>/db-password` (mode 0600); SIGTERM or SIGINT stops every server it started and exits 0.
  *
  *   node dist/sandbox/daemon.js --home H --port P [--table-size N] [--host-base 127.0.1.1] [--region R]
- *                               [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42,restart=<cluster>@3s]
+ *                               [--strict] [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42,restart=<cluster>@3s]
  *
+ * `--strict` makes the RDS API refuse what today's AWS refuses where the sandbox is otherwise lenient: the retired
+ * engine name `aurora`, Aurora MySQL 1 versions, instance classes not offered for Aurora MySQL 3.
  * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections, and
  * crash-restarts the named clusters' mariadbd (see api/fault-injection.ts).
  */
@@ -37,6 +39,7 @@ interface DaemonArgs {
   hostBase: string;
   region: string;
   transitionDelayMs: number;
+  strict: boolean;
   faults?: FaultSpec;
 }
 
@@ -50,6 +53,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
       'host-base': { type: 'string', default: '127.0.1.1' },
       region: { type: 'string', default: SANDBOX_REGION },
       'transition-delay-ms': { type: 'string', default: '0' },
+      strict: { type: 'boolean', default: false },
       faults: { type: 'string' },
     },
     strict: true,
@@ -68,6 +72,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
     hostBase: values['host-base'],
     region: values.region,
     transitionDelayMs: number('transition-delay-ms', values['transition-delay-ms'], 0, 600_000),
+    strict: values.strict,
     ...(values.faults ? { faults: parseFaultSpec(values.faults) } : {}),
   };
 }
@@ -103,6 +108,7 @@ async function main(): Promise<number> {
     hostBase: args.hostBase,
     log,
     transitionDelayMs: args.transitionDelayMs,
+    strict: args.strict,
     faults: args.faults,
   });
   let server: ApiServer | undefined;
@@ -146,12 +152,17 @@ async function main(): Promise<number> {
     server = await startApiServer({ control, port: args.port, log, faults: args.faults });
     log(`API listening on ${server.url}`);
     if (args.faults) log(`injecting faults: ${JSON.stringify(args.faults)}`);
+    log(
+      args.strict
+        ? 'strict mode: refusing engine aurora, Aurora MySQL 1 versions and classes not offered for Aurora MySQL 3'
+        : 'lenient mode: engine aurora is taken as aurora-mysql, any instance class is accepted',
+    );
     progress('Restoring the sandbox state');
     await control.resume();
     await reportUnregistered(args.home, control, dataPlane, progress);
     await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);
     if (stopping) return 0;
-    progress(`Sandbox ready on ${server.url}`);
+    progress(`Sandbox ready on ${server.url}${args.strict ? ' (strict mode)' : ''}`);
     // Before "ready": whoever reads the state file next finds the password file in place.
     await writeSandboxPasswordFile(args.home, DEFAULT_LAB_STACK.masterPassword);
     await writeDaemonFile(args.home, {
@@ -162,6 +173,7 @@ async function main(): Promise<number> {
       region: args.region,
       stackName: DEFAULT_LAB_STACK.stackName,
       dbUser: DEFAULT_LAB_STACK.masterUsername,
+      strict: args.strict,
     });
     return 0;
   } catch (error) {

@@ -17,6 +17,8 @@ export interface SandboxConnection {
   dbPassword: string;
   /** The 0600 file in the sandbox home that holds `dbPassword`; `sandbox env` points DBPASS at it. */
   dbPasswordFile: string;
+  /** Whether the sandbox runs in strict mode (see `SandboxUpOptions.strict`). */
+  strict: boolean;
 }
 
 export interface SandboxOptions {
@@ -38,12 +40,21 @@ export interface SandboxUpOptions extends SandboxOptions {
   hostBase?: string;
   /** How long to wait for the daemon to become ready, in milliseconds (default 20 minutes). */
   timeoutMs?: number;
+  /**
+   * Strict mode: the RDS API refuses what today's AWS refuses where the sandbox is otherwise lenient (engine
+   * `aurora`, Aurora MySQL 1 versions, instance classes not offered for Aurora MySQL 3 such as db.r4.large).
+   * Default $LABRUN_SANDBOX_STRICT (`1` or `0`), else lenient. Only read when the daemon starts: asking for
+   * the other mode than the running sandbox's is refused.
+   */
+  strict?: boolean;
 }
 
 export interface SandboxStatus {
   running: boolean;
   /** The API endpoint, when running. */
   endpoint?: string;
+  /** Whether the running sandbox is in strict mode; undefined when not running. */
+  strict?: boolean;
   home: string;
   clusters: Array<{
     id: string;

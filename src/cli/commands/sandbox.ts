@@ -3,15 +3,20 @@ import { formatDuration } from '../../core/clock.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
-export async function sandboxUpCommand(flags: { tableSize?: number }, output: Output): Promise<number> {
+export async function sandboxUpCommand(
+  flags: { tableSize?: number; strict?: boolean },
+  output: Output,
+): Promise<number> {
   const { sandboxUp } = await import('../../sandbox/index.js');
   const started = Date.now();
   const connection = await sandboxUp({
     ...(flags.tableSize ? { tableSize: flags.tableSize } : {}),
+    // Without --strict, $LABRUN_SANDBOX_STRICT decides (read by sandboxUp).
+    ...(flags.strict ? { strict: true } : {}),
     onProgress: (line) => output.err(`  ${line}`),
   });
   output.out(
-    `sandbox ready at ${connection.endpoint} (stack ${connection.stackName}) in ${formatDuration(Date.now() - started)}`,
+    `sandbox ready at ${connection.endpoint} (stack ${connection.stackName}${connection.strict ? ', strict mode' : ''}) in ${formatDuration(Date.now() - started)}`,
   );
   output.out('point the aws CLI at it with: eval "$(labrun sandbox env)"');
   return EXIT.passed;
@@ -29,7 +34,11 @@ export async function sandboxStatusCommand(flags: { quiet?: boolean }, output: O
   const { sandboxStatus } = await import('../../sandbox/index.js');
   const status = await sandboxStatus();
   if (flags.quiet) return status.running ? EXIT.passed : 1;
-  output.out(status.running ? `running at ${status.endpoint}` : 'not running');
+  output.out(
+    status.running
+      ? `running at ${status.endpoint} (${status.strict ? 'strict' : 'lenient'} mode)`
+      : 'not running',
+  );
   output.out(`home: ${status.home}`);
   for (const cluster of status.clusters) {
     output.out(

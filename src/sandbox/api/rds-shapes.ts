@@ -1,6 +1,6 @@
 /**
  * The RDS response shapes (DBCluster, DBInstance, DBClusterBacktrack) built from the control plane's
- * records, with the fields an Aurora MySQL 2 provisioned cluster reports. Endpoints are the cluster's loopback
+ * records, with the fields an Aurora MySQL provisioned cluster reports (2 or 3, after its EngineVersion). Endpoints are the cluster's loopback
  * address, so `mysql -h <Endpoint>` and sysbench `--mysql-host` work unchanged.
  */
 import { clusterArn, instanceArn } from '../control/identifiers.js';
@@ -120,9 +120,9 @@ export function dbInstanceXml(view: InstanceView, region: string): XmlObject {
     AutoMinorVersionUpgrade: true,
     ReadReplicaDBInstanceIdentifiers: {},
     LicenseModel: 'general-public-license',
-    OptionGroupMemberships: xmlList('OptionGroupMembership', [
-      { OptionGroupName: 'default:aurora-mysql-5-7', Status: 'in-sync' },
-    ]),
+    OptionGroupMemberships: cluster
+      ? xmlList('OptionGroupMembership', [{ OptionGroupName: optionGroup(cluster), Status: 'in-sync' }])
+      : {},
     PubliclyAccessible: false,
     StatusInfos: instance.statusCause
       ? xmlList('DBInstanceStatusInfo', [
@@ -162,8 +162,16 @@ export function dbClusterBacktrackXml(record: BacktrackRecord): XmlObject {
 }
 
 function parameterGroup(cluster: ClusterRecord): string {
-  const major = cluster.engineVersion.startsWith('8.') ? '8.0' : '5.7';
-  return `default.aurora-mysql${major}`;
+  return `default.aurora-mysql${majorVersion(cluster)}`;
+}
+
+function optionGroup(cluster: ClusterRecord): string {
+  return `default:aurora-mysql-${majorVersion(cluster).replace('.', '-')}`;
+}
+
+/** The MySQL major version of the cluster's engine: `8.0` for Aurora MySQL 3, `5.7` for 2. */
+function majorVersion(cluster: ClusterRecord): string {
+  return cluster.engineVersion.startsWith('8.') ? '8.0' : '5.7';
 }
 
 function securityGroups(cluster: ClusterRecord): XmlObject {

@@ -22,13 +22,23 @@ import type {
   RestoreClusterInput,
 } from './inputs.js';
 import { DEFAULT_ENGINE_VERSION, type ClusterRecord } from './model.js';
-import { checkBacktrackWindow, checkEngine, checkPort, describeError, floorSecond, iso } from './rules.js';
+import {
+  checkBacktrackWindow,
+  checkEngine,
+  checkEngineVersion,
+  checkPort,
+  describeError,
+  floorSecond,
+  isRetiredEngineVersion,
+  iso,
+} from './rules.js';
 
 const DEFAULT_SECURITY_GROUP = 'sg-0sandbox00000001';
 
 export async function createCluster(ctx: ControlContext, input: CreateClusterInput): Promise<ClusterView> {
   const id = normalizeIdentifier('DBClusterIdentifier', input.id);
-  const engine = checkEngine(input.engine);
+  const engine = checkEngine(input.engine, ctx.strict);
+  const engineVersion = checkEngineVersion(input.engineVersion, ctx.strict) ?? DEFAULT_ENGINE_VERSION;
   if (!input.masterUsername)
     throw fault('MissingParameter', 'The parameter MasterUsername must be provided.');
   if (!input.masterUserPassword) {
@@ -48,7 +58,7 @@ export async function createCluster(ctx: ControlContext, input: CreateClusterInp
     resourceId: resourceId('cluster'),
     status: 'creating',
     engine,
-    engineVersion: input.engineVersion ?? DEFAULT_ENGINE_VERSION,
+    engineVersion,
     masterUsername: input.masterUsername,
     masterPassword: input.masterUserPassword,
     databaseName: input.databaseName,
@@ -147,6 +157,13 @@ export async function restoreClusterToPointInTime(
     throw fault(
       'InvalidDBClusterStateFault',
       `DBCluster ${source.id} is in status ${source.status}; it must be available to be restored from.`,
+    );
+  }
+  // The copy would run the source's version: strict, one AWS no longer offers (Aurora MySQL 1) is refused.
+  if (ctx.strict && isRetiredEngineVersion(source.engineVersion)) {
+    throw fault(
+      'InvalidParameterCombination',
+      `Cannot find version ${source.engineVersion} for aurora-mysql (the version of DBCluster ${source.id})`,
     );
   }
   const copyOnWrite = restoreType === 'copy-on-write';

@@ -25,6 +25,11 @@ export interface ControlContext {
   readonly dataPlane: RestorableDataPlane;
   readonly tasks: TaskRunner;
   readonly log: (line: string) => void;
+  /**
+   * Refuse what today's AWS refuses where the sandbox is otherwise lenient: the retired engine name `aurora`,
+   * Aurora MySQL 1 versions, instance classes not offered for Aurora MySQL 3 (rules.ts).
+   */
+  readonly strict: boolean;
   now(): Date;
 }
 

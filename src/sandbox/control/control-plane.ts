@@ -49,12 +49,18 @@ export interface ControlPlaneOptions {
   /** Pause before each background transition, so tests can watch intermediate statuses. */
   transitionDelayMs?: number;
   clock?: () => Date;
+  /**
+   * Behave like today's AWS where the sandbox is otherwise lenient: refuse the retired engine name `aurora`,
+   * Aurora MySQL 1 versions and instance classes not offered for Aurora MySQL 3 (default false).
+   */
+  strict?: boolean;
   /** Faults to inject into the data plane (tests only): crash-restarts of clusters' servers. */
   faults?: { restarts: readonly RestartFault[] };
 }
 
 export class ControlPlane {
   readonly region: string;
+  readonly strict: boolean;
   private readonly ctx: ControlContext;
   private readonly restartFaults: RestartFaults | undefined;
 
@@ -64,6 +70,7 @@ export class ControlPlane {
     parseHostBase(hostBase);
     const clock = options.clock ?? (() => new Date());
     this.region = options.region ?? SANDBOX_REGION;
+    this.strict = options.strict ?? false;
     this.ctx = {
       region: this.region,
       hostBase,
@@ -71,6 +78,7 @@ export class ControlPlane {
       dataPlane: options.dataPlane,
       tasks: new TaskRunner(log, options.transitionDelayMs),
       log,
+      strict: this.strict,
       now: clock,
     };
     const restarts = options.faults?.restarts ?? [];

@@ -19,6 +19,8 @@ export interface DaemonFile {
   region?: string;
   stackName?: string;
   dbUser?: string;
+  /** Whether the daemon runs in strict mode (refuses what today's AWS refuses); absent in older files. */
+  strict?: boolean;
   error?: string;
   updatedAt: string;
 }

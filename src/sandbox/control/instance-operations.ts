@@ -8,7 +8,7 @@ import { applyFilters, INSTANCE_FILTERS } from './filters.js';
 import { normalizeIdentifier, resourceId } from './identifiers.js';
 import type { CreateInstanceInput, Filter } from './inputs.js';
 import type { InstanceRecord } from './model.js';
-import { describeError } from './rules.js';
+import { checkInstanceClass, describeError, retiredEngine } from './rules.js';
 
 export async function createInstance(ctx: ControlContext, input: CreateInstanceInput): Promise<InstanceView> {
   const id = normalizeIdentifier('DBInstanceIdentifier', input.id);
@@ -30,7 +30,9 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
     );
   }
   const engine = input.engine.toLowerCase();
-  // `aurora` (the retired Aurora MySQL 1 name the older guides use) is taken as the cluster's aurora-mysql.
+  // `aurora` (the retired Aurora MySQL 1 name the older guides use): lenient, taken as the cluster's
+  // aurora-mysql; strict, refused as AWS refuses it today.
+  if (engine === 'aurora' && ctx.strict) throw retiredEngine(input.engine);
   if (engine !== 'aurora' && engine !== cluster.engine) {
     throw fault(
       'InvalidParameterCombination',
@@ -38,6 +40,7 @@ export async function createInstance(ctx: ControlContext, input: CreateInstanceI
         `doesn't match the engine name of your DB cluster (${cluster.engine}).`,
     );
   }
+  checkInstanceClass(input.instanceClass, cluster.engineVersion, ctx.strict);
   if (cluster.status !== 'available') {
     throw fault(
       'InvalidDBClusterStateFault',

@@ -1,6 +1,6 @@
 /**
  * The sandbox's stand-in for the lab's CloudFormation stack: the source cluster (backtrack enabled, as the
- * lab template makes it) with one instance, `sbtest1` loaded by the real sysbench, and a stack whose outputs
+ * lab template makes it; Aurora MySQL 3, as a stack made today is) with one instance, `sbtest1` loaded by the real sysbench, and a stack whose outputs
  * carry the names a runbook reads. Built through the same control-plane operations the RDS API uses.
  */
 import { execa } from 'execa';
@@ -36,6 +36,14 @@ export const DEFAULT_LAB_STACK: LabStackSpec = {
   backtrackWindow: 86400,
 };
 
+/**
+ * The source cluster as a lab stack created today makes it: Aurora MySQL 3 (`aurora-mysql`, MySQL 8.0
+ * compatible) on a current Graviton class, not the 2019 guide's `aurora` on db.r4.large.
+ */
+export const LAB_ENGINE = 'aurora-mysql';
+export const LAB_ENGINE_VERSION = '8.0.mysql_aurora.3.10.0';
+export const LAB_INSTANCE_CLASS = 'db.r6g.large';
+
 const SECURITY_GROUP = 'sg-0a1b2c3d4e5f60001';
 const SUBNET_GROUP_SUFFIX = '-db-subnet-group';
 const VPC_ID = 'vpc-0a1b2c3d4e5f60001';
@@ -57,7 +65,8 @@ export async function ensureLabStack(
   progress(`Creating the source cluster ${spec.clusterId}`);
   await control.createCluster({
     id: spec.clusterId,
-    engine: 'aurora-mysql',
+    engine: LAB_ENGINE,
+    engineVersion: LAB_ENGINE_VERSION,
     masterUsername: spec.masterUsername,
     masterUserPassword: spec.masterPassword,
     databaseName: spec.databaseName,
@@ -72,8 +81,8 @@ export async function ensureLabStack(
   await control.createInstance({
     id: instanceId,
     clusterId: spec.clusterId,
-    instanceClass: 'db.r6g.large',
-    engine: 'aurora-mysql',
+    instanceClass: LAB_INSTANCE_CLASS,
+    engine: LAB_ENGINE,
   });
   await waitForInstance(control, instanceId);
 

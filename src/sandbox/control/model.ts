@@ -89,5 +89,6 @@ export function emptyState(): RegistryState {
 }
 
 export const ACCOUNT_ID = '123456789012';
-export const DEFAULT_ENGINE_VERSION = '5.7.mysql_aurora.2.10.0';
+/** What CreateDBCluster gives a cluster created without EngineVersion: an Aurora MySQL 3 version, as today. */
+export const DEFAULT_ENGINE_VERSION = '8.0.mysql_aurora.3.10.0';
 export const MAX_BACKTRACK_WINDOW = 259200;

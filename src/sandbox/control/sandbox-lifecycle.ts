@@ -65,6 +65,7 @@ export async function findSandbox(opts: SandboxOptions = {}): Promise<SandboxCon
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnection> {
   const home = sandboxHome(opts);
   const progress = opts.onProgress ?? (() => undefined);
+  const strict = requestedStrict(opts);
   await claimSandboxHome(home, progress);
   const paths = daemonPaths(home);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS;
@@ -74,8 +75,10 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnecti
   for (;;) {
     const running = await findSandbox({ home });
     if (running) {
-      progress(`The sandbox is already running on ${running.endpoint}`);
-      return running;
+      progress(
+        `The sandbox is already running on ${running.endpoint}${running.strict ? ' (strict mode)' : ''}`,
+      );
+      return sameMode(running, strict, home);
     }
     let daemon: WatchedDaemon;
     const other = await startingDaemon(home);
@@ -89,7 +92,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnecti
         );
       }
       spawned++;
-      daemon = spawnDaemon(home, opts);
+      daemon = spawnDaemon(home, opts, strict ?? false);
       progress(`Started the sandbox daemon (pid ${daemon.pid}); log: ${paths.log}`);
     }
 
@@ -98,7 +101,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnecti
       const file = await readDaemonFile(home);
       if (file?.pid === daemon.pid && file.state === 'ready') {
         await relayProgress(paths.log, offset, progress);
-        return connectionFrom(home, file);
+        return sameMode(await connectionFrom(home, file), strict, home);
       }
       if (file?.pid === daemon.pid && file.state === 'failed') {
         throw new SandboxError(
@@ -123,6 +126,34 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnecti
       await sleep(200);
     }
   }
+}
+
+/**
+ * The mode `up` asks for: the option, else $LABRUN_SANDBOX_STRICT (`1`/`true` or `0`/`false`); undefined when
+ * neither says, which takes a running sandbox as it is and starts a lenient one.
+ */
+function requestedStrict(opts: SandboxUpOptions): boolean | undefined {
+  if (opts.strict !== undefined) return opts.strict;
+  const value = process.env.LABRUN_SANDBOX_STRICT;
+  if (value === undefined || value === '') return undefined;
+  if (value === '1' || value.toLowerCase() === 'true') return true;
+  if (value === '0' || value.toLowerCase() === 'false') return false;
+  throw new SandboxError(`LABRUN_SANDBOX_STRICT must be 1 or 0, not ${JSON.stringify(value)}`);
+}
+
+/** The running sandbox, unless it runs in the other mode than the one asked for (read only at its start). */
+function sameMode(
+  connection: SandboxConnection,
+  strict: boolean | undefined,
+  home: string,
+): SandboxConnection {
+  if (strict === undefined || strict === connection.strict) return connection;
+  const mode = (s: boolean) => (s ? 'strict' : 'lenient');
+  throw new SandboxError(
+    `The sandbox in ${home} is already running in ${mode(connection.strict)} mode, and ${mode(strict)} mode ` +
+      `was asked for; the mode is set when the sandbox starts. Stop it first (labrun sandbox down), then ` +
+      `bring it up again${strict ? ' with --strict' : ' without --strict (and LABRUN_SANDBOX_STRICT unset)'}.`,
+  );
 }
 
 /** A live daemon of this home that is not ready yet: the one its state file or its lock names. */
@@ -187,7 +218,14 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
     const report = await fetchStatus(file.endpoint);
     if (report) {
       const unregistered = await unregisteredClusters(home, new Set(report.clusters.map((c) => c.id)));
-      return { running: true, endpoint: file.endpoint, home, clusters: report.clusters, unregistered };
+      return {
+        running: true,
+        endpoint: file.endpoint,
+        strict: file.strict === true,
+        home,
+        clusters: report.clusters,
+        unregistered,
+      };
     }
   }
   // Not running: describe what the registry on disk holds.
@@ -251,10 +289,11 @@ async function connectionFrom(home: string, file: DaemonFile): Promise<SandboxCo
     dbUser: file.dbUser ?? DEFAULT_LAB_STACK.masterUsername,
     dbPassword,
     dbPasswordFile: sandboxPasswordFile(home),
+    strict: file.strict === true,
   };
 }
 
-function spawnDaemon(home: string, opts: SandboxUpOptions): WatchedDaemon {
+function spawnDaemon(home: string, opts: SandboxUpOptions, strict: boolean): WatchedDaemon {
   const port = opts.port ?? envInteger('LABRUN_SANDBOX_PORT') ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new SandboxError(`Invalid sandbox port ${port}`);
@@ -282,6 +321,7 @@ function spawnDaemon(home: string, opts: SandboxUpOptions): WatchedDaemon {
     String(tableSize),
     '--host-base',
     hostBase,
+    ...(strict ? ['--strict'] : []),
     ...(faults !== '' ? ['--faults', faults] : []),
   ];
   const logFd = openSync(daemonPaths(home).log, 'a');

@@ -58,6 +58,7 @@ describe('the seed guide with the real aws CLI, mysql client and sysbench', func
       dbUser: 'masteruser',
       dbPassword: 'Password1',
       dbPasswordFile: passwordFile,
+      strict: false,
     };
   }
 
