@@ -37,6 +37,8 @@ export interface HarnessOptions {
   region?: string;
   /** Reuse a home (after `stop()`), instead of a fresh temporary one. */
   home?: string;
+  /** Run the control plane in strict mode (refuse what today's AWS refuses). */
+  strict?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<ApiHarness> {
@@ -50,6 +52,7 @@ export async function startHarness(options: HarnessOptions): Promise<ApiHarness>
     region: options.region ?? 'us-east-1',
     log,
     transitionDelayMs: options.transitionDelayMs,
+    strict: options.strict,
   });
   await control.resume();
   const server = await startApiServer({ control, port: 0, log });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
+  CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   RDSClient,
   RestoreDBClusterToPointInTimeCommand,
@@ -197,6 +198,8 @@ describe('sandbox entry points with the real daemon', function () {
     assert.deepEqual(source.instances, [{ id: 'auroralab-mysql-node-01', status: 'available' }]);
     assert.ok(source.dataBytes > 1_000_000, `dataBytes ${source.dataBytes}`);
     assert.deepEqual(await findSandbox({ home }), conn);
+    assert.equal(status.strict, false, 'lenient unless asked');
+    assert.equal(conn.strict, false);
   });
 
   it('is idempotent: a second sandboxUp returns the running sandbox at once', async () => {
@@ -206,6 +209,35 @@ describe('sandbox entry points with the real daemon', function () {
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
     assert.deepEqual(again, conn);
     assert.equal(await daemonPid(home), pid);
+  });
+
+  it('refuses an up that asks for strict mode while the sandbox runs lenient, and leaves it running', async () => {
+    const pid = await daemonPid(home);
+    await assert.rejects(
+      sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE, strict: true }),
+      (error: SandboxError) =>
+        /already running in lenient mode, and strict mode was asked for/.test(error.message) &&
+        /labrun sandbox down/.test(error.message),
+    );
+    const saved = process.env.LABRUN_SANDBOX_STRICT;
+    try {
+      process.env.LABRUN_SANDBOX_STRICT = '1';
+      await assert.rejects(
+        sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE }),
+        /already running in lenient mode/,
+      );
+      process.env.LABRUN_SANDBOX_STRICT = 'yes';
+      await assert.rejects(
+        sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE }),
+        /LABRUN_SANDBOX_STRICT must be 1 or 0, not "yes"/,
+      );
+      process.env.LABRUN_SANDBOX_STRICT = '0';
+      assert.deepEqual(await sandboxUp({ home, port: 0, tableSize: 2000, hostBase: HOST_BASE }), conn);
+    } finally {
+      if (saved === undefined) delete process.env.LABRUN_SANDBOX_STRICT;
+      else process.env.LABRUN_SANDBOX_STRICT = saved;
+    }
+    assert.equal(await daemonPid(home), pid, 'the running daemon is left as it is');
   });
 
   it('gives shell lines that point the aws CLI at the sandbox', async () => {
@@ -263,11 +295,13 @@ describe('sandbox entry points with the real daemon', function () {
   it('comes up again on the same data, without rebuilding the stack', async () => {
     const progress: string[] = [];
     const started = Date.now();
+    // In strict mode this time: the daemon takes the mode at its start, and the Aurora MySQL 3 source suits it.
     conn = await sandboxUp({
       home,
       port: 0,
       tableSize: 2000,
       hostBase: HOST_BASE,
+      strict: true,
       onProgress: (line) => progress.push(line),
     });
     const againMs = Date.now() - started;
@@ -276,6 +310,35 @@ describe('sandbox entry points with the real daemon', function () {
     // With 2,000 rows the first start is only seconds, so only a loose bound is meaningful here.
     assert.ok(againMs < Math.max(firstUpMs, 15_000), `second up ${againMs} ms, first ${firstUpMs} ms`);
     assert.equal(await checksum({ host: HOST_BASE }), firstChecksum);
+
+    assert.equal(conn.strict, true);
+    assert.equal((await sandboxStatus({ home })).strict, true);
+    assert.ok(
+      progress.some((line) => /Sandbox ready on .* \(strict mode\)/.test(line)),
+      progress.join('\n'),
+    );
+    const rds = new RDSClient({
+      endpoint: conn.endpoint,
+      region: conn.region,
+      credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
+      maxAttempts: 1,
+    });
+    try {
+      await assert.rejects(
+        rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: 'guide-literal-instance',
+            DBInstanceClass: 'db.r4.large',
+            Engine: 'aurora',
+            DBClusterIdentifier: 'auroralab-mysql-cluster',
+          }),
+        ),
+        (error: Error) =>
+          error.name === 'InvalidParameterValue' && /Invalid DB engine: aurora/.test(error.message),
+      );
+    } finally {
+      rds.destroy();
+    }
   });
 
   it('comes up at once after its daemon was killed outright: no stale lock, its servers adopted', async () => {
