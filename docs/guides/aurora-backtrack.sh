@@ -34,8 +34,6 @@ DBUSER="${DBUSER:-masteruser}"
 [ -n "${DBPASS:-}" ] || { echo 'set DBPASS: it is the dbPassword input' >&2; exit 2; }
 DATABASE="${DATABASE:-mylab}"
 TABLE_SIZE="${TABLE_SIZE:-1000000}"
-INSTANCE_CLASS="${INSTANCE_CLASS:-db.r4.large}" # The guide's legacy instance class.
-ENGINE="${ENGINE:-aurora}" # The guide's legacy engine name.
 BACKTRACK_WINDOW="${BACKTRACK_WINDOW:-86400}"
 POLL_INTERVAL="${POLL_INTERVAL:-1s}" # First interval between status polls; it backs off by 1.5x up to pollMaxInterval.
 POLL_MAX_INTERVAL="${POLL_MAX_INTERVAL:-30s}" # Longest interval between status polls.
@@ -160,7 +158,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo '== Clone'
-step 1/22 create-clone 'Create a copy-on-write clone of the lab cluster'
+step 1/24 describe-source 'Read the lab cluster'\''s engine, engine version and one of its instances'
+DESCRIBE_SOURCE_OUTPUT=$(aws rds describe-db-clusters \
+  --db-cluster-identifier "$CLUSTER_NAME" \
+  --query '[DBClusters[0].Engine, DBClusters[0].EngineVersion, DBClusters[0].DBClusterMembers[0].DBInstanceIdentifier]' --output text)
+IFS=$'\t' read -r SOURCE_ENGINE SOURCE_ENGINE_VERSION SOURCE_INSTANCE <<<"$DESCRIBE_SOURCE_OUTPUT"
+note sourceEngine "$SOURCE_ENGINE"
+note sourceEngineVersion "$SOURCE_ENGINE_VERSION"
+note sourceInstance "$SOURCE_INSTANCE"
+
+step 2/24 describe-source-instance 'Read the instance class of the lab cluster'\''s instance'
+SOURCE_INSTANCE_CLASS=$(aws rds describe-db-instances \
+  --db-instance-identifier "$SOURCE_INSTANCE" \
+  --query 'DBInstances[0].DBInstanceClass' --output text)
+note sourceInstanceClass "$SOURCE_INSTANCE_CLASS"
+
+step 3/24 create-clone 'Create a copy-on-write clone of the lab cluster'
 aws rds restore-db-cluster-to-point-in-time \
   --restore-type copy-on-write \
   --use-latest-restorable-time \
@@ -170,22 +183,22 @@ aws rds restore-db-cluster-to-point-in-time \
   --db-subnet-group-name "$DB_SUBNET_GROUP" \
   --backtrack-window "$BACKTRACK_WINDOW" >/dev/null
 
-step 2/22 wait-clone-cluster 'Wait for the clone cluster to become available'
+step 4/24 wait-clone-cluster 'Wait for the clone cluster to become available'
 probe_wait_clone_cluster() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters cloning-failed' probe_wait_clone_cluster
 
-step 3/22 create-clone-instance 'Add a compute node to the clone'
+step 5/24 create-clone-instance 'Add a compute node to the clone'
 aws rds create-db-instance \
-  --db-instance-class "$INSTANCE_CLASS" \
-  --engine "$ENGINE" \
+  --db-instance-class "$SOURCE_INSTANCE_CLASS" \
+  --engine "$SOURCE_ENGINE" \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" >/dev/null
 
-step 4/22 wait-clone-instance 'Wait for the clone'\''s instance to become available'
+step 6/24 wait-clone-instance 'Wait for the clone'\''s instance to become available'
 probe_wait_clone_instance() { aws rds describe-db-instances --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" --query 'DBInstances[0].DBInstanceStatus' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters' probe_wait_clone_instance
 
-step 5/22 describe-clone 'Read the clone'\''s endpoint'
+step 7/24 describe-clone 'Read the clone'\''s endpoint'
 DESCRIBE_CLONE_OUTPUT=$(aws rds describe-db-clusters \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --query '[DBClusters[0].Endpoint, DBClusters[0].EarliestBacktrackTime]' --output text)
@@ -193,72 +206,72 @@ IFS=$'\t' read -r CLONE_ENDPOINT EARLIEST_BACKTRACK_TIME <<<"$DESCRIBE_CLONE_OUT
 note cloneEndpoint "$CLONE_ENDPOINT"
 note earliestBacktrackTime "$EARLIEST_BACKTRACK_TIME"
 
-step 6/22 checksum-clone 'Checksum sbtest1 on the clone before changing it'
+step 8/24 checksum-clone 'Checksum sbtest1 on the clone before changing it'
 CLONE_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note cloneChecksum "$CLONE_CHECKSUM"
 
 echo '== Backtrack'
-step 7/22 wait-backtrackable 'Wait until the clone'\''s clock has reached its earliest backtrack time'
+step 9/24 wait-backtrackable 'Wait until the clone'\''s clock has reached its earliest backtrack time'
 probe_wait_backtrackable() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$EARLIEST_BACKTRACK_TIME" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
 wait_for 60 0.1 1 30 1 '' probe_wait_backtrackable
 
-step 8/22 marker-before-drop 'First time marker'
+step 10/24 marker-before-drop 'First time marker'
 BEFORE_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
 note beforeDrop "$BEFORE_DROP"
 
-step 9/22 drop-table 'Drop sbtest1 on the clone'
+step 11/24 drop-table 'Drop sbtest1 on the clone'
 mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -e 'DROP TABLE IF EXISTS sbtest1'
 
-step 10/22 marker-after-drop 'Second time marker'
+step 12/24 marker-after-drop 'Second time marker'
 AFTER_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
 note afterDrop "$AFTER_DROP"
 
-step 11/22 wait-next-second 'Wait until the clone'\''s clock is past the second of the DROP'
+step 13/24 wait-next-second 'Wait until the clone'\''s clock is past the second of the DROP'
 probe_wait_next_second() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
 wait_for 60 0.1 1 30 1 '' probe_wait_next_second
 
-step 12/22 reprepare 'Re-create sbtest1 with sysbench'
+step 14/24 reprepare 'Re-create sbtest1 with sysbench'
 sysbench --config-file=<(printf 'mysql-password=%s\n' "$DBPASS") oltp_write_only --mysql-host="$CLONE_ENDPOINT" --mysql-port=3306 --mysql-user="$DBUSER" --mysql-db="$DATABASE" --threads=1 --tables=1 --table-size="$TABLE_SIZE" prepare
 
-step 13/22 checksum-reprepared 'Checksum the re-created sbtest1 on the clone'
+step 15/24 checksum-reprepared 'Checksum the re-created sbtest1 on the clone'
 REPREPARED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note repreparedChecksum "$REPREPARED_CHECKSUM"
 
-step 14/22 reprepared-differs-from-clone 'Reprepared differs from clone'
+step 16/24 reprepared-differs-from-clone 'Reprepared differs from clone'
 check 'The re-created table must differ from the original clone.' "$REPREPARED_CHECKSUM" notEquals "$CLONE_CHECKSUM"
 checks_done reprepared-differs-from-clone
 
-step 15/22 backtrack-after-drop 'Backtrack the clone to just after the DROP'
+step 17/24 backtrack-after-drop 'Backtrack the clone to just after the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 16/22 wait-backtrack-after-drop 'Wait for the backtrack to finish'
+step 18/24 wait-backtrack-after-drop 'Wait for the backtrack to finish'
 probe_wait_backtrack_after_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_after_drop
 
-step 17/22 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
+step 19/24 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
 TABLES_AFTER_FIRST_BACKTRACK_N=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_name = 'sbtest1'" | awk -F'\t' 'NR == 1 { print $1 }')
 note TABLES_AFTER_FIRST_BACKTRACK_N "$TABLES_AFTER_FIRST_BACKTRACK_N"
 
-step 18/22 table-missing 'Table missing'
+step 20/24 table-missing 'Table missing'
 check 'sbtest1 must be missing after backtracking to just after the DROP.' "$TABLES_AFTER_FIRST_BACKTRACK_N" equals 0
 checks_done table-missing
 
-step 19/22 backtrack-before-drop 'Backtrack the clone to just before the DROP'
+step 21/24 backtrack-before-drop 'Backtrack the clone to just before the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$BEFORE_DROP" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 20/22 wait-backtrack-before-drop 'Wait for the backtrack to finish'
+step 22/24 wait-backtrack-before-drop 'Wait for the backtrack to finish'
 probe_wait_backtrack_before_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_before_drop
 
-step 21/22 checksum-restored 'Checksum sbtest1 after the second backtrack'
+step 23/24 checksum-restored 'Checksum sbtest1 after the second backtrack'
 RESTORED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note restoredChecksum "$RESTORED_CHECKSUM"
 
-step 22/22 original-data-back 'Original data back'
+step 24/24 original-data-back 'Original data back'
 check 'sbtest1 must be back with the original data set.' "$RESTORED_CHECKSUM" equals "$CLONE_CHECKSUM"
 checks_done original-data-back
 

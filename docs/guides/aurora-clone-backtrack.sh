@@ -34,8 +34,6 @@ DBUSER="${DBUSER:-masteruser}"
 [ -n "${DBPASS:-}" ] || { echo 'set DBPASS: it is the dbPassword input' >&2; exit 2; }
 DATABASE="${DATABASE:-mylab}"
 TABLE_SIZE="${TABLE_SIZE:-1000000}"
-INSTANCE_CLASS="${INSTANCE_CLASS:-db.r4.large}" # The guide's legacy instance class.
-ENGINE="${ENGINE:-aurora}" # The guide's legacy engine name.
 BACKTRACK_WINDOW="${BACKTRACK_WINDOW:-86400}"
 POLL_INTERVAL="${POLL_INTERVAL:-1s}" # First interval between status polls; it backs off by 1.5x up to pollMaxInterval.
 POLL_MAX_INTERVAL="${POLL_MAX_INTERVAL:-30s}" # Longest interval between status polls.
@@ -160,7 +158,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo '== Clone'
-step 1/26 create-clone 'Create a copy-on-write clone of the lab cluster'
+step 1/28 describe-source 'Read the lab cluster'\''s engine, engine version and one of its instances'
+DESCRIBE_SOURCE_OUTPUT=$(aws rds describe-db-clusters \
+  --db-cluster-identifier "$CLUSTER_NAME" \
+  --query '[DBClusters[0].Engine, DBClusters[0].EngineVersion, DBClusters[0].DBClusterMembers[0].DBInstanceIdentifier]' --output text)
+IFS=$'\t' read -r SOURCE_ENGINE SOURCE_ENGINE_VERSION SOURCE_INSTANCE <<<"$DESCRIBE_SOURCE_OUTPUT"
+note sourceEngine "$SOURCE_ENGINE"
+note sourceEngineVersion "$SOURCE_ENGINE_VERSION"
+note sourceInstance "$SOURCE_INSTANCE"
+
+step 2/28 describe-source-instance 'Read the instance class of the lab cluster'\''s instance'
+SOURCE_INSTANCE_CLASS=$(aws rds describe-db-instances \
+  --db-instance-identifier "$SOURCE_INSTANCE" \
+  --query 'DBInstances[0].DBInstanceClass' --output text)
+note sourceInstanceClass "$SOURCE_INSTANCE_CLASS"
+
+step 3/28 create-clone 'Create a copy-on-write clone of the lab cluster'
 aws rds restore-db-cluster-to-point-in-time \
   --restore-type copy-on-write \
   --use-latest-restorable-time \
@@ -170,22 +183,22 @@ aws rds restore-db-cluster-to-point-in-time \
   --db-subnet-group-name "$DB_SUBNET_GROUP" \
   --backtrack-window "$BACKTRACK_WINDOW" >/dev/null
 
-step 2/26 wait-clone-cluster 'Wait for the clone cluster to become available'
+step 4/28 wait-clone-cluster 'Wait for the clone cluster to become available'
 probe_wait_clone_cluster() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters cloning-failed' probe_wait_clone_cluster
 
-step 3/26 create-clone-instance 'Add a compute node to the clone'
+step 5/28 create-clone-instance 'Add a compute node to the clone'
 aws rds create-db-instance \
-  --db-instance-class "$INSTANCE_CLASS" \
-  --engine "$ENGINE" \
+  --db-instance-class "$SOURCE_INSTANCE_CLASS" \
+  --engine "$SOURCE_ENGINE" \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" >/dev/null
 
-step 4/26 wait-clone-instance 'Wait for the clone'\''s instance to become available'
+step 6/28 wait-clone-instance 'Wait for the clone'\''s instance to become available'
 probe_wait_clone_instance() { aws rds describe-db-instances --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" --query 'DBInstances[0].DBInstanceStatus' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters' probe_wait_clone_instance
 
-step 5/26 describe-clone 'Read the clone'\''s endpoint'
+step 7/28 describe-clone 'Read the clone'\''s endpoint'
 DESCRIBE_CLONE_OUTPUT=$(aws rds describe-db-clusters \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --query '[DBClusters[0].Endpoint, DBClusters[0].EarliestBacktrackTime]' --output text)
@@ -193,89 +206,89 @@ IFS=$'\t' read -r CLONE_ENDPOINT EARLIEST_BACKTRACK_TIME <<<"$DESCRIBE_CLONE_OUT
 note cloneEndpoint "$CLONE_ENDPOINT"
 note earliestBacktrackTime "$EARLIEST_BACKTRACK_TIME"
 
-step 6/26 checksum-clone 'Checksum sbtest1 on the clone'
+step 8/28 checksum-clone 'Checksum sbtest1 on the clone'
 CLONE_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note cloneChecksum "$CLONE_CHECKSUM"
 
-step 7/26 checksum-source 'Checksum sbtest1 on the source'
+step 9/28 checksum-source 'Checksum sbtest1 on the source'
 SOURCE_CHECKSUM=$(mysql -h "$CLUSTER_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note sourceChecksum "$SOURCE_CHECKSUM"
 
-step 8/26 clone-matches-source 'Clone matches source'
+step 10/28 clone-matches-source 'Clone matches source'
 check "The clone's sbtest1 must be identical to the source's." "$CLONE_CHECKSUM" equals "$SOURCE_CHECKSUM"
 check 'sbtest1 must exist on the source.' "$SOURCE_CHECKSUM" exists true
 checks_done clone-matches-source
 
 echo '== Backtrack'
-step 9/26 wait-backtrackable 'Wait until the clone'\''s clock has reached its earliest backtrack time'
+step 11/28 wait-backtrackable 'Wait until the clone'\''s clock has reached its earliest backtrack time'
 probe_wait_backtrackable() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$EARLIEST_BACKTRACK_TIME" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
 wait_for 60 0.1 1 30 1 '' probe_wait_backtrackable
 
-step 10/26 marker-before-drop 'First time marker'
+step 12/28 marker-before-drop 'First time marker'
 BEFORE_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
 note beforeDrop "$BEFORE_DROP"
 
-step 11/26 drop-table 'Drop sbtest1 on the clone'
+step 13/28 drop-table 'Drop sbtest1 on the clone'
 mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -e 'DROP TABLE IF EXISTS sbtest1'
 
-step 12/26 marker-after-drop 'Second time marker'
+step 14/28 marker-after-drop 'Second time marker'
 AFTER_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
 note afterDrop "$AFTER_DROP"
 
-step 13/26 wait-next-second 'Wait until the clone'\''s clock is past the second of the DROP'
+step 15/28 wait-next-second 'Wait until the clone'\''s clock is past the second of the DROP'
 probe_wait_next_second() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
 wait_for 60 0.1 1 30 1 '' probe_wait_next_second
 
-step 14/26 reprepare 'Re-create sbtest1 with sysbench'
+step 16/28 reprepare 'Re-create sbtest1 with sysbench'
 sysbench --config-file=<(printf 'mysql-password=%s\n' "$DBPASS") oltp_write_only --mysql-host="$CLONE_ENDPOINT" --mysql-port=3306 --mysql-user="$DBUSER" --mysql-db="$DATABASE" --threads=1 --tables=1 --table-size="$TABLE_SIZE" prepare
 
-step 15/26 checksum-reprepared 'Checksum the re-created sbtest1 on the clone'
+step 17/28 checksum-reprepared 'Checksum the re-created sbtest1 on the clone'
 REPREPARED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note repreparedChecksum "$REPREPARED_CHECKSUM"
 
-step 16/26 reprepared-differs-from-clone 'Reprepared differs from clone'
+step 18/28 reprepared-differs-from-clone 'Reprepared differs from clone'
 check 'The re-created table must differ from the original clone.' "$REPREPARED_CHECKSUM" notEquals "$CLONE_CHECKSUM"
 checks_done reprepared-differs-from-clone
 
-step 17/26 backtrack-after-drop 'Backtrack the clone to just after the DROP'
+step 19/28 backtrack-after-drop 'Backtrack the clone to just after the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 18/26 wait-backtrack-after-drop 'Wait for the backtrack to finish'
+step 20/28 wait-backtrack-after-drop 'Wait for the backtrack to finish'
 probe_wait_backtrack_after_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_after_drop
 
-step 19/26 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
+step 21/28 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
 TABLES_AFTER_FIRST_BACKTRACK_N=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_name = 'sbtest1'" | awk -F'\t' 'NR == 1 { print $1 }')
 note TABLES_AFTER_FIRST_BACKTRACK_N "$TABLES_AFTER_FIRST_BACKTRACK_N"
 
-step 20/26 table-missing 'Table missing'
+step 22/28 table-missing 'Table missing'
 check 'sbtest1 must be missing after backtracking to just after the DROP.' "$TABLES_AFTER_FIRST_BACKTRACK_N" equals 0
 checks_done table-missing
 
-step 21/26 backtrack-before-drop 'Backtrack the clone to just before the DROP'
+step 23/28 backtrack-before-drop 'Backtrack the clone to just before the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$BEFORE_DROP" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 22/26 wait-backtrack-before-drop 'Wait for the backtrack to finish'
+step 24/28 wait-backtrack-before-drop 'Wait for the backtrack to finish'
 probe_wait_backtrack_before_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
 wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_before_drop
 
-step 23/26 checksum-restored 'Checksum sbtest1 after the second backtrack'
+step 25/28 checksum-restored 'Checksum sbtest1 after the second backtrack'
 RESTORED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note restoredChecksum "$RESTORED_CHECKSUM"
 
-step 24/26 original-data-back 'Original data back'
+step 26/28 original-data-back 'Original data back'
 check 'sbtest1 must be back with the original data set.' "$RESTORED_CHECKSUM" equals "$CLONE_CHECKSUM"
 checks_done original-data-back
 
-step 25/26 source-unchanged 'Checksum sbtest1 on the source again'
+step 27/28 source-unchanged 'Checksum sbtest1 on the source again'
 SOURCE_CHECKSUM_AFTER=$(mysql -h "$CLUSTER_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note sourceChecksumAfter "$SOURCE_CHECKSUM_AFTER"
 
-step 26/26 restored-matches-source 'Restored matches source'
+step 28/28 restored-matches-source 'Restored matches source'
 check "The backtracked clone must hold the source's data set again." "$RESTORED_CHECKSUM" equals "$SOURCE_CHECKSUM"
 check 'The re-created table must differ from the source.' "$REPREPARED_CHECKSUM" notEquals "$SOURCE_CHECKSUM"
 check 'The lab must never write to the source cluster.' "$SOURCE_CHECKSUM_AFTER" equals "$SOURCE_CHECKSUM"

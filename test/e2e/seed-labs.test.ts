@@ -2,12 +2,15 @@
  * Both seed labs end to end, as a lab runner runs them: `labrun run runbooks/... --sandbox` against a sandbox
  * whose sbtest1 holds LABRUN_E2E_TABLE_SIZE rows (default 1,000,000, the guide's size). Checks the exit code, the
  * run record, the JUnit report, the captured values' relations the guides document, that the password never
- * appears, and that the lab leaves only the source cluster behind.
+ * appears, and that the lab leaves only the source cluster behind. The sandbox runs in strict mode
+ * (`sandbox up --strict`), which refuses what today's AWS refuses (engine `aurora`, db.r4 classes), so the labs
+ * pass only by taking the clone's engine and instance class from the source cluster, as on a stack made today.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { XMLParser } from 'fast-xml-parser';
 import { assertOnlySourceCluster } from '../helpers/sandbox-state.js';
 import { labrun as labrunCli } from '../helpers/labrun-cli.js';
@@ -37,8 +40,9 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
   before(async function () {
     home = await mkdtemp(join(tmpdir(), 'labrun-e2e-'));
     out = await mkdtemp(join(tmpdir(), 'labrun-e2e-out-'));
-    const up = await labrun(['sandbox', 'up', '--table-size', String(TABLE_SIZE)]);
+    const up = await labrun(['sandbox', 'up', '--strict', '--table-size', String(TABLE_SIZE)]);
     assert.equal(up.exitCode, 0, `sandbox up failed:\n${up.stdout}\n${up.stderr}`);
+    assert.match(up.stdout, /sandbox ready at .*\(stack auroralab, strict mode\)/);
   });
 
   after(async () => {
@@ -73,6 +77,39 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
     return { result, record, junitXml };
   }
 
+  it("runs in strict mode: the guide's literal --engine aurora --db-instance-class db.r4.large is refused", async () => {
+    const status = await labrun(['sandbox', 'status']);
+    assert.match(status.stdout, /^running at (http:\/\/127\.0\.0\.1:\d+) \(strict mode\)$/m);
+    const endpoint = /^running at (\S+)/m.exec(status.stdout)![1]!;
+    const rds = new RDSClient({
+      endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'labrun', secretAccessKey: 'labrun-sandbox' },
+      maxAttempts: 1,
+    });
+    try {
+      for (const [engine, instanceClass, code] of [
+        ['aurora', 'db.r6g.large', 'InvalidParameterValue'],
+        ['aurora-mysql', 'db.r4.large', 'InvalidParameterCombination'],
+      ] as const) {
+        await assert.rejects(
+          rds.send(
+            new CreateDBInstanceCommand({
+              DBInstanceIdentifier: 'guide-literal-instance',
+              DBInstanceClass: instanceClass,
+              Engine: engine,
+              DBClusterIdentifier: 'auroralab-mysql-cluster',
+            }),
+          ),
+          (error: Error) => error.name === code,
+          `${engine} on ${instanceClass}`,
+        );
+      }
+    } finally {
+      rds.destroy();
+    }
+  });
+
   it('runs Part 3 (clone, checksums, drop, re-prepare, two backtracks) and passes every assertion', async () => {
     const { result, record, junitXml } = await runLab('runbooks/aurora-clone-backtrack.yaml', 'part3');
     assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
@@ -80,6 +117,10 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
     assert.ok(record.steps.every((s) => s.status === 'passed'));
 
     const c = record.captures;
+    // The clone's instance was made with what the source reports, which strict mode accepts.
+    assert.equal(c.sourceEngine, 'aurora-mysql');
+    assert.equal(c.sourceEngineVersion, '8.0.mysql_aurora.3.10.0');
+    assert.equal(c.sourceInstanceClass, 'db.r6g.large');
     assert.equal(c.cloneChecksum, c.sourceChecksum, 'clone equals source');
     assert.notEqual(c.repreparedChecksum, c.cloneChecksum, 're-prepared table differs');
     assert.equal(c.restoredChecksum, c.sourceChecksum, 'second backtrack restores the original data');
