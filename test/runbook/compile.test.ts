@@ -43,7 +43,9 @@ describe('compileRunbook', () => {
     it('expands includes in place, with spans in the included file', () => {
       const { runbook } = compileRepo('runbooks/aurora-clone-backtrack.yaml');
       const ids = runbook!.steps.map((s) => s.id);
-      assert.deepEqual(ids.slice(0, 6), [
+      assert.deepEqual(ids.slice(0, 8), [
+        'describe-source',
+        'describe-source-instance',
         'create-clone',
         'wait-clone-cluster',
         'create-clone-instance',
@@ -51,7 +53,7 @@ describe('compileRunbook', () => {
         'describe-clone',
         'checksum-clone',
       ]);
-      const create = runbook!.steps[0]!;
+      const create = runbook!.steps[2]!;
       assert.equal(create.span.file, 'runbooks/shared/clone.steps.yaml');
       assert.equal(
         where({ span: create.span }),
@@ -61,7 +63,7 @@ describe('compileRunbook', () => {
         where({ span: create.spans['/params/BacktrackWindow']! }),
         lineColOf('runbooks/shared/clone.steps.yaml', '      BacktrackWindow: ', 23),
       );
-      const checksum = runbook!.steps[5]!;
+      const checksum = runbook!.steps[7]!;
       assert.equal(checksum.span.file, 'runbooks/aurora-clone-backtrack.yaml');
       assert.equal(
         where({ span: checksum.span }),
