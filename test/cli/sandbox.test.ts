@@ -110,11 +110,11 @@ steps:
       junit,
     ]);
     assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stdout, /Run passed in .*: 28 passed, 0 failed, 0 skipped/);
+    assert.match(run.stdout, /Run passed in .*: 30 passed, 0 failed, 0 skipped/);
     assert.match(run.stdout, /✔ original-data-back: sbtest1 must be back with the original data set\./);
     assert.match(
       await readFile(junit, 'utf8'),
-      /<testsuite name="aurora-clone-backtrack" tests="28" failures="0"/,
+      /<testsuite name="aurora-clone-backtrack" tests="30" failures="0"/,
     );
 
     const status = await labrun(['sandbox', 'status']);
