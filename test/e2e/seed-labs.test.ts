@@ -81,6 +81,12 @@ describe(`the seed labs on the sandbox (${TABLE_SIZE.toLocaleString('en-US')} ro
     const status = await labrun(['sandbox', 'status']);
     assert.match(status.stdout, /^running at (http:\/\/127\.0\.0\.1:\d+) \(strict mode\)$/m);
     const endpoint = /^running at (\S+)/m.exec(status.stdout)![1]!;
+    // The mode is the daemon's: asking for lenient while it runs strict is refused; asking for strict is not.
+    const lenient = await labrunCli(['sandbox', 'up'], { env: { ...env(), LABRUN_SANDBOX_STRICT: '0' } });
+    assert.equal(lenient.exitCode, 2, `${lenient.stdout}\n${lenient.stderr}`);
+    assert.match(lenient.stderr, /already running in strict mode, and lenient mode was asked for/);
+    const again = await labrun(['sandbox', 'up', '--strict']);
+    assert.equal(again.exitCode, 0, `${again.stdout}\n${again.stderr}`);
     const rds = new RDSClient({
       endpoint,
       region: 'us-west-2',

@@ -138,7 +138,7 @@ function requestedStrict(opts: SandboxUpOptions): boolean | undefined {
   if (value === undefined || value === '') return undefined;
   if (value === '1' || value.toLowerCase() === 'true') return true;
   if (value === '0' || value.toLowerCase() === 'false') return false;
-  throw new SandboxError(`LABRUN_SANDBOX_STRICT must be 1 or 0, not ${JSON.stringify(value)}`);
+  throw new SandboxError(`LABRUN_SANDBOX_STRICT must be 1 or 0, not ${JSON.stringify(value)}`, true);
 }
 
 /** The running sandbox, unless it runs in the other mode than the one asked for (read only at its start). */
@@ -153,6 +153,7 @@ function sameMode(
     `The sandbox in ${home} is already running in ${mode(connection.strict)} mode, and ${mode(strict)} mode ` +
       `was asked for; the mode is set when the sandbox starts. Stop it first (labrun sandbox down), then ` +
       `bring it up again${strict ? ' with --strict' : ' without --strict (and LABRUN_SANDBOX_STRICT unset)'}.`,
+    true,
   );
 }
 
