@@ -171,7 +171,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(
       fromFailed.stdout,
       new RegExp(
-        `^\\[1-25/28\\] create-clone … source-unchanged \\.\\.\\. restored from run ${first.runId} \\(25 steps, not run again\\)$`,
+        `^\\[1-27/30\\] describe-source … source-unchanged \\.\\.\\. restored from run ${first.runId} \\(27 steps, not run again\\)$`,
         'm',
       ),
     );
@@ -239,7 +239,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(
       rerunSummary.stdout,
       new RegExp(
-        `Continues run ${first.runId} from step restored-matches-source: 25 steps \\(create-clone … source-unchanged\\) restored from it, not run again`,
+        `Continues run ${first.runId} from step restored-matches-source: 27 steps \\(describe-source … source-unchanged\\) restored from it, not run again`,
       ),
     );
     assert.match(rerunSummary.stdout, new RegExp(`create-clone\\s+passed\\s+restored from ${first.runId}`));
