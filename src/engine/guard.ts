@@ -2,14 +2,16 @@
  * The destructive-step guard, run-time half. Before a step that drops data (destructive SQL, sysbench
  * cleanup) or deletes, rewinds or changes a cluster or instance runs, its rendered target is checked: a
  * connection must be `disposable: true`; a cluster or instance must have been created by an earlier step of
- * this run (CreateDBCluster, RestoreDBClusterToPointInTime, CreateDBInstance, ...) or be listed under the
- * runbook's `disposable`. Otherwise the step fails before anything is called. The static half, for targets
- * known before the run, is src/runbook/destructive.ts.
+ * this run (CreateDBCluster, RestoreDBClusterToPointInTime, CreateDBInstance, ...), be listed under the
+ * runbook's `disposable`, or not exist at all (asked of the service through the step type's `targetExists`).
+ * An existing target that is none of these fails the step before anything is called; a delete whose target
+ * does not exist is skipped ("nothing to delete"), so a cleanup after a create that failed is not a second
+ * failure. The static half, for targets known before the run, is src/runbook/destructive.ts.
  */
 import { GUARD_HINT } from '../runbook/destructive.js';
 import { renderTemplate } from '../runbook/index.js';
-import type { CompiledRunbook, CompiledStep, Diagnostic } from '../runbook/types.js';
-import type { ResourceKind } from '../steps/static-types.js';
+import type { CompiledRunbook, CompiledStep, Diagnostic, StepTypeName } from '../runbook/types.js';
+import type { ResourceDestruction, ResourceKind } from '../steps/static-types.js';
 import { creationsOf as createdBy, destructionsOf } from '../steps/statics.js';
 import { StepError, UsageError } from '../core/errors.js';
 import type { ResourceRef } from './events.js';
@@ -17,6 +19,16 @@ import { fieldAt, Renderer, spanAt, type TemplateScope } from './render.js';
 import { creationsOf } from './resources.js';
 
 export const REFUSED_CODE = 'DestructiveStepRefused';
+
+/** A cluster or instance target, with the type of the step that declares it (the one that can look it up). */
+export type LocatedDestruction = ResourceDestruction & { stepType: StepTypeName };
+
+/** The guard's word on a step it does not let run as written. */
+export type GuardVerdict =
+  /** The step fails before anything is called. */
+  | { action: 'refuse'; error: StepError }
+  /** The step is skipped: what it would delete does not exist. */
+  | { action: 'skip'; reason: string };
 
 export class DestructiveGuard {
   private readonly created: Record<ResourceKind, Set<string>> = { cluster: new Set(), instance: new Set() };
@@ -29,10 +41,72 @@ export class DestructiveGuard {
   ) {}
 
   /**
-   * Checks a step against the scope it is about to run with: the StepError that refuses it, or undefined.
-   * What a step creates (resources.ts, creationsOf) is passed to `record` once it has passed.
+   * Checks a step against the scope it is about to run with, without asking the world: the StepError that
+   * refuses it (a target this run did not create, existing or not), or undefined. Used before the run.
    */
   check(step: CompiledStep, scope: TemplateScope): StepError | undefined {
+    const { refusal, unowned } = this.assess(step, scope);
+    return refusal ?? unowned[0]?.refusal;
+  }
+
+  /**
+   * What to do with a step about to run. A target this run did not create (and the runbook does not declare
+   * disposable) is looked up with `exists`, the real service's answer: one that exists is refused, as is one
+   * that cannot be looked up; one that does not exist harms nobody. A step whose every target is a delete of
+   * something that does not exist is skipped: there is nothing to delete. What a step creates (resources.ts,
+   * creationsOf) is passed to `record` once it has passed.
+   */
+  async decide(
+    step: CompiledStep,
+    scope: TemplateScope,
+    exists: (target: LocatedDestruction) => Promise<boolean>,
+  ): Promise<GuardVerdict | undefined> {
+    const { refusal, unowned, owned } = this.assess(step, scope);
+    if (refusal) return { action: 'refuse', error: refusal };
+    const absent: LocatedDestruction[] = [];
+    for (const target of unowned) {
+      let found: boolean;
+      try {
+        found = await exists(target.destruction);
+      } catch (error) {
+        const { destruction: d } = target;
+        return {
+          action: 'refuse',
+          error: new StepError(
+            `refused to call ${d.operation} on ${d.on} "${d.id}": this run did not create it, the runbook does not declare it disposable, and looking it up failed (${(error as Error).message}); nothing was called`,
+            {
+              code: REFUSED_CODE,
+              kind: 'guard',
+              span: target.refusal.span,
+              hint: 'Check that the endpoint answers (labrun sandbox status, or your AWS settings) and run again.',
+            },
+          ),
+        };
+      }
+      if (found) return { action: 'refuse', error: target.refusal };
+      absent.push(target.destruction);
+    }
+    if (owned === 0 && absent.length > 0 && absent.every((d) => d.removes)) {
+      return {
+        action: 'skip',
+        reason: `nothing to delete: ${absent.map((d) => d.id).join(', ')} does not exist`,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The step's destructions: a refusal on a connection, the cluster and instance targets that are not this
+   * run's (each with the refusal it gets if it exists), and how many targets are.
+   */
+  private assess(
+    step: CompiledStep,
+    scope: TemplateScope,
+  ): {
+    refusal?: StepError;
+    unowned: Array<{ destruction: LocatedDestruction; refusal: StepError }>;
+    owned: number;
+  } {
     const render = (pointer: string): unknown => {
       const value = fieldAt(step, pointer);
       if (value === undefined) return undefined;
@@ -43,19 +117,25 @@ export class DestructiveGuard {
         return undefined;
       }
     };
+    const unowned: Array<{ destruction: LocatedDestruction; refusal: StepError }> = [];
+    let owned = 0;
     for (const destruction of destructionsOf(step, render)) {
       if (destruction.on === 'connection') {
         const name = destruction.connection;
         if (this.runbook.connections[name]?.disposable !== false) continue;
-        return new StepError(
+        const refusal = new StepError(
           `refused to run ${destruction.what} on connection "${name}", which is not disposable; nothing was run`,
           { code: REFUSED_CODE, kind: 'guard', span: spanAt(step, destruction.pointer), hint: GUARD_HINT },
         );
+        return { refusal, unowned, owned };
       }
       const { on: kind, operation, id } = destruction;
       if (id === '') continue;
-      if (this.created[kind].has(id) || this.declared(kind, scope).has(id)) continue;
-      return new StepError(
+      if (this.created[kind].has(id) || this.declared(kind, scope).has(id)) {
+        owned += 1;
+        continue;
+      }
+      const refusal = new StepError(
         `refused to call ${operation} on ${kind} "${id}": this run did not create it and the runbook does not declare it disposable; nothing was called`,
         {
           code: REFUSED_CODE,
@@ -66,8 +146,9 @@ export class DestructiveGuard {
             : `list it under \`disposable: {${kind}s: [...]}\` if the runbook may destroy it, or run with --allow-destructive`,
         },
       );
+      unowned.push({ destruction: { ...destruction, on: kind }, refusal });
     }
-    return undefined;
+    return { unowned, owned };
   }
 
   /** Records targets a failed create found already taken. */

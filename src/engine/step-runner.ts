@@ -17,6 +17,7 @@ import {
 import type { ResourceRef, StepErrorRecord, StepStatus } from './events.js';
 import { toPlain } from '../core/plain.js';
 import { durationMs, fieldAt, formatSpan, isTruthy, spanAt } from './render.js';
+import type { LocatedDestruction } from './guard.js';
 import { creationsOf } from './resources.js';
 import type { RunContext } from './run-context.js';
 
@@ -116,11 +117,17 @@ export async function runStep(
     }
   }
 
-  // The guard looks at the targets once, before the first attempt: a refused step calls nothing.
-  const refusal = run.guard?.check(step, scope);
-  if (refusal) {
+  // The guard looks at the targets once, before the first attempt: a refused or skipped step calls nothing.
+  const verdict = await run.guard?.decide(step, scope, (target) =>
+    targetExists(run, step, target, signal, startedAt),
+  );
+  if (verdict?.action === 'refuse') {
     scope.steps[step.id] = { status: 'failed' };
-    return finish('failed', { error: refusal });
+    return finish('failed', { error: verdict.error });
+  }
+  if (verdict?.action === 'skip') {
+    scope.steps[step.id] = { status: 'skipped' };
+    return finish('skipped', { reason: verdict.reason });
   }
   const creates = creationsOf(step, renderer, scope);
   const passed = (result: unknown): StepOutcome => {
@@ -239,6 +246,27 @@ async function attempt(
     clearTimeout(timer);
     runSignal.removeEventListener('abort', onRunAbort);
   }
+}
+
+/** How long the guard's look-up of a target may take before the step is refused. */
+const LOOKUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Asks the type of the step that declares a destruction (the step, or a step nested in it) whether its
+ * target exists; a type that cannot tell says it does.
+ */
+async function targetExists(
+  run: RunContext,
+  step: CompiledStep,
+  target: LocatedDestruction,
+  runSignal: AbortSignal,
+  startedAt: number,
+): Promise<boolean> {
+  const lookup = stepType(target.stepType).targetExists;
+  if (!lookup) return true;
+  const signal = AbortSignal.any([runSignal, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)]);
+  const ctx = stepContext(run, step, signal, LOOKUP_TIMEOUT_MS, startedAt, () => undefined);
+  return lookup({ kind: target.on, id: target.id }, ctx);
 }
 
 /**

@@ -73,7 +73,20 @@ export type Destruction =
       /** The field that makes it destructive (the query, the command). */
       pointer: string;
     }
-  | { on: ResourceKind; operation: string; id: string; pointer: string };
+  | ResourceDestruction;
+
+/** A destructive call on an existing cluster or instance, named by its identifier. */
+export interface ResourceDestruction {
+  on: ResourceKind;
+  operation: string;
+  id: string;
+  pointer: string;
+  /**
+   * The call deletes its target (DeleteDBCluster, DeleteDBInstance): when the target does not exist there is
+   * nothing to do, and the step is skipped instead of called or refused.
+   */
+  removes?: boolean;
+}
 
 export interface StepFacets {
   /** Fields that name a connection (sql `connection`, capture `serverTime`). */

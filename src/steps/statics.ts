@@ -78,7 +78,15 @@ export function creationsOf(step: CompiledStep, options: { nested?: boolean } = 
   return collect(step, (statics, s) => statics.creates?.(s), options);
 }
 
-/** What the step (or a step nested in it) destroys; `read` is given pointers relative to the outer step. */
-export function destructionsOf(step: CompiledStep, read: FieldReader): Destruction[] {
-  return collect(step, (statics, s, prefix) => statics.destroys?.(s, (pointer) => read(prefix + pointer)));
+/**
+ * What the step (or a step nested in it) destroys, each with the type of the step that declares it (the one
+ * that can look its target up); `read` is given pointers relative to the outer step.
+ */
+export function destructionsOf(
+  step: CompiledStep,
+  read: FieldReader,
+): Array<Destruction & { stepType: StepTypeName }> {
+  return collect(step, (statics, s, prefix) =>
+    statics.destroys?.(s, (pointer) => read(prefix + pointer))?.map((d) => ({ ...d, stepType: s.type })),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { CompiledStep, SourceSpan, StepTypeName } from '../runbook/types.js';
+import type { ResourceKind } from './static-types.js';
 
 export type AwsServiceName = 'rds' | 'cloudformation';
 
@@ -110,6 +111,11 @@ export interface StepType {
    * then say what to do with `onResume`.
    */
   reconciler?(step: CompiledStep): Reconciler | undefined;
+  /**
+   * Whether the cluster or instance one of the step's destructions names (its `destroys` facet) exists now,
+   * asked of the real service. Undefined when the type cannot tell: the guard then takes it as existing.
+   */
+  targetExists?(target: { kind: ResourceKind; id: string }, ctx: StepContext): Promise<boolean>;
 }
 
 /** Looks at the world and settles a cut-off step: adopt what it did, run it again, or refuse. */

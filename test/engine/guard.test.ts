@@ -135,6 +135,15 @@ ${DB_HEADER}steps:
         }),
       }));
       server.handle('DeleteDBCluster', (request) => cluster(request.params.DBClusterIdentifier ?? ''));
+      // Every cluster the tests name exists, unless a test says otherwise.
+      server.handle('DescribeDBClusters', (request) => ({
+        result: toXml(
+          {
+            DBClusters: [{ DBClusterIdentifier: request.params.DBClusterIdentifier, Status: 'available' }],
+          },
+          RDS_ITEM_NAMES,
+        ),
+      }));
     });
     afterEach(async () => {
       await server?.close();
@@ -181,9 +190,12 @@ finally:
         { aws, guardDestructive: true },
       );
       assert.deepEqual(
-        server.requests.map((r) => r.action),
-        [],
-        'neither the backtrack nor the delete reached the server',
+        server.requests.map((r) => [r.action, r.params.DBClusterIdentifier]),
+        [
+          ['DescribeDBClusters', 'auroralab-mysql-cluster'],
+          ['DescribeDBClusters', 'auroralab-mysql-cluster'],
+        ],
+        'the guard looked the cluster up (it exists); neither the backtrack nor the delete reached the server',
       );
       const [, refused, after, deleted] = record.steps;
       assert.equal(refused!.status, 'failed');
@@ -303,7 +315,8 @@ ${restore('    ignoreErrors: [DBClusterAlreadyExistsFault]\n')}${backtrack('{{in
       assert.equal(taken.record.steps[1]!.error?.code, 'DestructiveStepRefused');
       assert.deepEqual(
         server.requests.map((r) => r.action),
-        ['RestoreDBClusterToPointInTime'],
+        ['RestoreDBClusterToPointInTime', 'DescribeDBClusters'],
+        "the clone exists and is not the run's: it is looked up, never backtracked",
       );
 
       const declared = await ws.run(
@@ -316,6 +329,106 @@ ${backtrack('{{inputs.clusterName}}-scratch')}`,
       );
       assert.equal(declared.record.status, 'passed', JSON.stringify(declared.record.steps[0]!.error));
       assert.equal(server.requests.at(-1)!.params.DBClusterIdentifier, 'auroralab-mysql-cluster-scratch');
+    });
+
+    describe('a cleanup of what a failed create never made', () => {
+      const yaml = `name: clone-fails
+${HEADER}steps:
+${restore()}  - id: wait-clone
+    type: wait-until
+    probe:
+      type: aws
+      operation: DescribeDBClusters
+      params: { DBClusterIdentifier: "{{inputs.clusterName}}-clone" }
+    value: "{{result.DBClusters.0.Status}}"
+    success: [available]
+    interval: 10ms
+  - id: create-clone-instance
+    type: aws
+    operation: CreateDBInstance
+    params:
+      DBClusterIdentifier: "{{inputs.clusterName}}-clone"
+      DBInstanceIdentifier: "{{inputs.clusterName}}-clone-instance"
+      DBInstanceClass: db.r6g.large
+      Engine: aurora-mysql
+finally:
+  - id: delete-clone-instance
+    type: aws
+    operation: DeleteDBInstance
+    params: { DBInstanceIdentifier: "{{inputs.clusterName}}-clone-instance", SkipFinalSnapshot: true }
+  - id: delete-clone-cluster
+    type: aws
+    operation: DeleteDBCluster
+    params: { DBClusterIdentifier: "{{inputs.clusterName}}-clone", SkipFinalSnapshot: true }
+`;
+      const notFound = (code: string, what: string) => () => ({
+        error: { status: 404, code, message: `${what} not found.` },
+      });
+
+      it('is skipped, "nothing to delete", after the service says the target does not exist: one failure is one failure', async () => {
+        server.handle('RestoreDBClusterToPointInTime', () => ({
+          error: {
+            status: 400,
+            code: 'InvalidParameterValue',
+            message: 'The source cluster is not available',
+          },
+        }));
+        server.handle('DescribeDBClusters', notFound('DBClusterNotFoundFault', 'DBCluster'));
+        server.handle('DescribeDBInstances', notFound('DBInstanceNotFound', 'DBInstance'));
+        const { record } = await ws.run(yaml, { aws, guardDestructive: true });
+        assert.deepEqual(
+          record.steps.map((s) => [s.id, s.status, s.reason ?? s.error?.code]),
+          [
+            ['create-clone', 'failed', 'InvalidParameterValue'],
+            ['wait-clone', 'skipped', 'an earlier step failed'],
+            ['create-clone-instance', 'skipped', 'an earlier step failed'],
+            [
+              'delete-clone-instance',
+              'skipped',
+              'nothing to delete: auroralab-mysql-cluster-clone-instance does not exist',
+            ],
+            [
+              'delete-clone-cluster',
+              'skipped',
+              'nothing to delete: auroralab-mysql-cluster-clone does not exist',
+            ],
+          ],
+        );
+        assert.equal(record.steps.filter((s) => s.status === 'failed').length, 1);
+        assert.equal(record.status, 'failed');
+        assert.equal(record.exitCode, 3);
+        assert.deepEqual(
+          server.requests.map((r) => [
+            r.action,
+            r.params.DBInstanceIdentifier ?? r.params.DBClusterIdentifier,
+          ]),
+          [
+            ['RestoreDBClusterToPointInTime', 'auroralab-mysql-cluster-clone'],
+            ['DescribeDBInstances', 'auroralab-mysql-cluster-clone-instance'],
+            ['DescribeDBClusters', 'auroralab-mysql-cluster-clone'],
+          ],
+          'nothing was deleted',
+        );
+      });
+
+      it("is still refused when the target exists and is not the run's, and when it cannot be looked up", async () => {
+        server.handle('RestoreDBClusterToPointInTime', () => ({
+          error: { status: 400, code: 'DBClusterAlreadyExistsFault', message: 'DB Cluster already exists' },
+        }));
+        // The instance cannot be looked up (the endpoint does not know the action); the cluster exists.
+        const { record } = await ws.run(yaml, { aws, guardDestructive: true });
+        const [, , , instance, cluster] = record.steps;
+        assert.equal(instance!.status, 'failed');
+        assert.equal(instance!.error!.code, 'DestructiveStepRefused');
+        assert.match(
+          instance!.error!.message,
+          /refused to call DeleteDBInstance on instance "auroralab-mysql-cluster-clone-instance": .* looking it up failed \(rds DescribeDBInstances failed: InvalidAction/,
+        );
+        assert.equal(cluster!.status, 'failed');
+        assert.equal(cluster!.error!.code, 'DestructiveStepRefused');
+        assert.match(cluster!.error!.hint!, /it existed before this run \(creating it failed\)/);
+        assert.ok(!server.requests.some((r) => r.action.startsWith('Delete')), 'nothing was deleted');
+      });
     });
 
     it('calls anything when the guard is off', async () => {

@@ -98,7 +98,7 @@ describe('the step-type registry', () => {
     });
     assert.deepEqual(
       destructionsOf(step, (pointer) => (pointer === '/table' ? 'orders' : undefined)),
-      [{ on: 'connection', connection: 'keep', what: 'PURGE orders', pointer: '/table' }],
+      [{ on: 'connection', connection: 'keep', what: 'PURGE orders', pointer: '/table', stepType: 'purge' }],
     );
   });
 

@@ -10,7 +10,7 @@
 import { StepError } from '../../core/errors.js';
 import { toPlain } from '../../core/plain.js';
 import type { ResourceKind } from '../static-types.js';
-import { CREATING_AWS_OPERATIONS } from './rds-resources.js';
+import { CREATING_AWS_OPERATIONS, DESTRUCTIVE_AWS_OPERATIONS } from './rds-resources.js';
 import type { CompiledStep } from '../../runbook/types.js';
 import type {
   AwsServiceName,
@@ -54,6 +54,9 @@ export const awsStep = {
   plan: (_step, ctx) => planAws(ctx, ''),
   execute: (_step, ctx) => runAws(ctx, ''),
   reconciler: (step) => awsReconciler(step),
+  // DescribeDBClusters / DescribeDBInstances: their NotFound fault is the service saying it does not exist.
+  targetExists: async (target, ctx) =>
+    (await describeResource(await runClient(ctx), target, ctx.signal)) !== undefined,
 } satisfies StepType;
 
 export function planAws(ctx: PlanContext, base: string): PlannedAction {
@@ -313,11 +316,6 @@ export async function createRdsClient(aws: AwsSettings): Promise<SdkClient> {
   return createClient(await loadSdk('rds'), 'rds', aws, 'idempotent');
 }
 
-const DELETING: Readonly<Record<string, { kind: ResourceKind; param: string }>> = {
-  DeleteDBCluster: { kind: 'cluster', param: 'DBClusterIdentifier' },
-  DeleteDBInstance: { kind: 'instance', param: 'DBInstanceIdentifier' },
-};
-
 /**
  * How much earlier than the cut-off attempt's start a resource may have been created and still be taken as
  * made by it: the service's clock and this machine's differ a little.
@@ -393,8 +391,8 @@ function awsReconciler(step: CompiledStep): Reconciler | undefined {
       };
     };
   }
-  const deleting = DELETING[operation];
-  if (deleting) {
+  const deleting = DESTRUCTIVE_AWS_OPERATIONS[operation];
+  if (deleting?.removes) {
     return async (ctx) => {
       const params = ctx.render('/params') as Record<string, unknown> | undefined;
       const id = String(params?.[deleting.param] ?? '');

@@ -54,6 +54,7 @@ export const awsFacets: StepFacets = {
     if (!destructive || !isRds(step.fields) || !isMapping(step.fields.params)) return [];
     const pointer = `/params/${destructive.param}`;
     const id = read(pointer);
-    return typeof id === 'string' ? [{ on: destructive.kind, operation, id, pointer }] : [];
+    if (typeof id !== 'string') return [];
+    return [{ on: destructive.kind, operation, id, pointer, ...(destructive.removes ? { removes: true } : {}) }];
   },
 };
