@@ -1,6 +1,6 @@
 /**
  * What `labrun run` and `labrun resume` do around the engine: Ctrl-C handling (first signal stops the current
- * step and runs finally, a second one skips finally), the progress view, the --json and --junit files and the
+ * step and runs finally, a second one skips finally), a hang-up that does not stop the run, the progress view, the --json and --junit files and the
  * summary. Returns the exit code.
  */
 import { CRASH_ENV, parseCrashPoints, type CrashWhen } from '../engine/crash-points.js';
@@ -42,9 +42,15 @@ export async function attendedRun(
       force.abort();
     }
   };
+  // The terminal went away (SIGHUP): nobody is left to read, but the run is not stopped half way, which would
+  // leave what it created behind; its writes fail from now on and are dropped (output.ts), and it finishes.
+  let stopView = (): void => undefined;
+  const onHangup = (): void => stopView();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   const progress = await createProgress(output);
+  stopView = () => progress.stop();
   for (const event of replay) progress.listener(event);
   let result: RunResult;
   try {
@@ -58,6 +64,7 @@ export async function attendedRun(
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
   }
   const { record, recordPath } = result;
   if (flags.json) writeJsonAtomic(flags.json, record);

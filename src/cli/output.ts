@@ -1,6 +1,8 @@
 /**
  * Everything the CLI writes goes through here: results to stdout, problems to stderr, colour only on a
- * terminal (and never when NO_COLOR is set).
+ * terminal (and never when NO_COLOR is set). A stream whose reader went away (EPIPE: `labrun run … | head`;
+ * EIO: the terminal closed) is written to no more, and the run goes on: a run stopped half way by its own
+ * output would leave what it created behind, billed by the hour. What it would have said is in the record.
  */
 import pc from 'picocolors';
 
@@ -18,12 +20,34 @@ export interface Output {
 export function processOutput(): Output {
   const tty = Boolean(process.stdout.isTTY);
   const colored = tty && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const out = closableWriter(process.stdout);
+  const err = closableWriter(process.stderr);
   return {
-    out: (line = '') => process.stdout.write(`${line}\n`),
-    err: (line = '') => process.stderr.write(`${line}\n`),
+    out: (line = '') => out(`${line}\n`),
+    err: (line = '') => err(`${line}\n`),
     color: pc.createColors(colored),
     // A pseudo-terminal without a size (columns 0) would make spinner redraws loop; treat it as a log.
     interactive: tty && !process.env.CI && process.env.TERM !== 'dumb' && (process.stdout.columns ?? 0) > 0,
+  };
+}
+
+/**
+ * Writes to `stream` until it fails: the first error (EPIPE, EIO, or any other) closes it for good. The
+ * listener stays, so that a write already queued when the reader left, or one made by another writer of the
+ * stream (the spinner), fails quietly instead of as an unhandled 'error' event that ends the process.
+ */
+export function closableWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let open = true;
+  stream.on('error', () => {
+    open = false;
+  });
+  return (text) => {
+    if (!open || stream.destroyed || !stream.writable) return;
+    try {
+      stream.write(text);
+    } catch {
+      open = false;
+    }
   };
 }
 
