@@ -197,7 +197,11 @@ export async function runCli(argv: string[], output: Output): Promise<number> {
       '--strict',
       "refuse what today's AWS refuses (engine aurora, db.r4 and other classes not offered for Aurora MySQL 3); default $LABRUN_SANDBOX_STRICT=1, else lenient",
     )
-    .action(async (flags: { tableSize?: number; strict?: boolean }) => {
+    .option(
+      '--reload',
+      'with --table-size: reload sbtest1 of an existing sandbox that holds another number of rows (restarts it)',
+    )
+    .action(async (flags: { tableSize?: number; strict?: boolean; reload?: boolean }) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
       exitCode = await sandboxUpCommand(flags, output);
     });

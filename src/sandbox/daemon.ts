@@ -4,12 +4,13 @@
  * + sysbench-loaded sbtest1). It reports through `<home>/daemon.json` (starting → ready | failed) and
  * `<home>/daemon.log`, and keeps the master password in `<home>/db-password` (mode 0600); SIGTERM or SIGINT stops every server it started and exits 0.
  *
- *   node dist/sandbox/daemon.js --home H --port P [--table-size N] [--host-base 127.0.1.1] [--region R]
+ *   node dist/sandbox/daemon.js --home H --port P [--table-size N [--reload]] [--host-base 127.0.1.1] [--region R]
  *                               [--strict] [--faults throttle=0.2,error5xx=0.1,drop=0.05,seed=42,restart=<cluster>@3s]
  *
  * `--strict` makes the RDS API refuse what today's AWS refuses where the sandbox is otherwise lenient: the retired
  * engine name `aurora`, Aurora MySQL 1 versions, instance classes not offered for Aurora MySQL 3.
- * `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections, and
+ * `--reload` reloads sbtest1 of an existing lab stack to `--table-size` rows when it holds another number
+ * (see control/table-size.ts). `--faults` (for tests) makes the API inject throttling, 5xx answers and dropped connections, and
  * crash-restarts the named clusters' mariadbd (see api/fault-injection.ts).
  */
 import { openSync, writeSync } from 'node:fs';
@@ -27,6 +28,7 @@ import {
 } from './control/daemon-files.js';
 import { DEFAULT_LAB_STACK, SANDBOX_REGION, ensureLabStack } from './control/lab-stack.js';
 import { RegistryStore } from './control/registry-store.js';
+import { settleTableSize } from './control/table-size.js';
 import { writeSandboxPasswordFile } from './control/sandbox-env.js';
 import { inspectSandboxHome, MARKER_FILE } from './control/sandbox-home.js';
 import { createMariaDbDataPlane, type MariaDbDataPlane } from './mariadb/index.js';
@@ -36,6 +38,7 @@ interface DaemonArgs {
   home: string;
   port: number;
   tableSize: number;
+  reload: boolean;
   hostBase: string;
   region: string;
   transitionDelayMs: number;
@@ -50,6 +53,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
       home: { type: 'string' },
       port: { type: 'string', default: '7306' },
       'table-size': { type: 'string', default: String(DEFAULT_LAB_STACK.tableSize) },
+      reload: { type: 'boolean', default: false },
       'host-base': { type: 'string', default: '127.0.1.1' },
       region: { type: 'string', default: SANDBOX_REGION },
       'transition-delay-ms': { type: 'string', default: '0' },
@@ -69,6 +73,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs {
     home: values.home,
     port: number('port', values.port, 0, 65535),
     tableSize: number('table-size', values['table-size'], 1, 1_000_000_000),
+    reload: values.reload,
     hostBase: values['host-base'],
     region: values.region,
     transitionDelayMs: number('transition-delay-ms', values['transition-delay-ms'], 0, 600_000),
@@ -160,7 +165,14 @@ async function main(): Promise<number> {
     progress('Restoring the sandbox state');
     await control.resume();
     await reportUnregistered(args.home, control, dataPlane, progress);
-    await ensureLabStack(control, { ...DEFAULT_LAB_STACK, tableSize: args.tableSize }, progress);
+    const spec = { ...DEFAULT_LAB_STACK, tableSize: args.tableSize };
+    await settleTableSize(
+      control,
+      await ensureLabStack(control, spec, progress),
+      spec,
+      args.reload,
+      progress,
+    );
     if (stopping) return 0;
     progress(`Sandbox ready on ${server.url}${args.strict ? ' (strict mode)' : ''}`);
     // Before "ready": whoever reads the state file next finds the password file in place.

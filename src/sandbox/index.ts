@@ -29,8 +29,13 @@ export interface SandboxOptions {
 }
 
 export interface SandboxUpOptions extends SandboxOptions {
-  /** Rows loaded into sbtest1 by sysbench when the source cluster is first created (default 1,000,000). */
+  /**
+   * Rows loaded into sbtest1 by sysbench when the source cluster is first created (default 1,000,000). A
+   * sandbox that exists with another number is refused (a SandboxError with `refused`), unless
+   * `reload` is set: sbtest1 is then reloaded to this size, restarting a running daemon.
+   */
   tableSize?: number;
+  reload?: boolean;
   /** API port on 127.0.0.1 (default $LABRUN_SANDBOX_PORT or 7306; 0 picks a free port). */
   port?: number;
   /**

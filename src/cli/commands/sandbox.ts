@@ -4,15 +4,20 @@ import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
 export async function sandboxUpCommand(
-  flags: { tableSize?: number; strict?: boolean },
+  flags: { tableSize?: number; strict?: boolean; reload?: boolean },
   output: Output,
 ): Promise<number> {
   const { sandboxUp } = await import('../../sandbox/index.js');
+  if (flags.reload && !flags.tableSize) {
+    output.err('labrun: --reload needs --table-size: the number of rows to reload sbtest1 with');
+    return EXIT.usage;
+  }
   const started = Date.now();
   const connection = await sandboxUp({
     ...(flags.tableSize ? { tableSize: flags.tableSize } : {}),
     // Without --strict, $LABRUN_SANDBOX_STRICT decides (read by sandboxUp).
     ...(flags.strict ? { strict: true } : {}),
+    ...(flags.reload ? { reload: true } : {}),
     onProgress: (line) => output.err(`  ${line}`),
   });
   output.out(

@@ -44,6 +44,30 @@ export const LAB_ENGINE = 'aurora-mysql';
 export const LAB_ENGINE_VERSION = '8.0.mysql_aurora.3.10.0';
 export const LAB_INSTANCE_CLASS = 'db.r6g.large';
 
+/**
+ * Poll intervals suited to the sandbox, served as stack outputs for runbooks' `pollInterval` and
+ * `pollMaxInterval` inputs: its creates, deletes and backtracks take a second or two, not the minutes AWS
+ * takes, so the AWS-tuned 1 s doubling up to 30 s would mostly wait after the work is done.
+ */
+export const SANDBOX_POLL_OUTPUTS = { pollInterval: '100ms', pollMaxInterval: '500ms' } as const;
+
+/** The stack outputs that say how the sandbox differs from AWS: sbtest1's rows and the poll intervals. */
+export function sandboxSettingOutputs(tableSize: number): StackRecord['outputs'] {
+  return [
+    { key: 'tableSize', value: String(tableSize), description: 'Rows sysbench loaded into sbtest1' },
+    {
+      key: 'pollInterval',
+      value: SANDBOX_POLL_OUTPUTS.pollInterval,
+      description: 'First interval between status polls suited to the sandbox',
+    },
+    {
+      key: 'pollMaxInterval',
+      value: SANDBOX_POLL_OUTPUTS.pollMaxInterval,
+      description: 'Longest interval between status polls suited to the sandbox',
+    },
+  ];
+}
+
 const SECURITY_GROUP = 'sg-0a1b2c3d4e5f60001';
 const SUBNET_GROUP_SUFFIX = '-db-subnet-group';
 const VPC_ID = 'vpc-0a1b2c3d4e5f60001';
@@ -121,6 +145,7 @@ export async function ensureLabStack(
         value: `arn:aws:secretsmanager:${control.region}:${ACCOUNT_ID}:secret:${spec.stackName}-secret-Sbx01`,
         description: 'Database Credentials Secret ARN',
       },
+      ...sandboxSettingOutputs(spec.tableSize),
     ],
   };
   await control.putStack(stack);

@@ -23,6 +23,7 @@ import { fileSize, logTail, relayProgress } from './daemon-log.js';
 import { DEFAULT_LAB_STACK, SANDBOX_REGION } from './lab-stack.js';
 import { isDaemonOf, serverPidsOf, terminate } from './process-table.js';
 import { RegistryStore } from './registry-store.js';
+import { stackTableSize } from './table-size.js';
 import { claimSandboxHome, requireSandboxHome, SandboxError } from './sandbox-home.js';
 import {
   readSandboxPasswordFile,
@@ -63,6 +64,39 @@ export async function findSandbox(opts: SandboxOptions = {}): Promise<SandboxCon
  * taken exits at once with DAEMON_LOCKED_EXIT, after which its `up` waits for the one holding it.
  */
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxConnection> {
+  const home = sandboxHome(opts);
+  const progress = opts.onProgress ?? (() => undefined);
+  const connection = await bringUp(opts);
+  if (opts.tableSize === undefined) return connection;
+  const loaded = await loadedTableSize(home, connection.stackName);
+  if (loaded === undefined || loaded === opts.tableSize) return connection;
+  if (!opts.reload) {
+    throw new SandboxError(
+      `the sandbox's sbtest1 holds ${loaded} rows, not the ${opts.tableSize} asked for; it is left as it is ` +
+        `(runs on it read tableSize=${loaded} from its stack). To reload it with ${opts.tableSize} rows: ` +
+        `labrun sandbox up --table-size ${opts.tableSize} --reload`,
+      true,
+    );
+  }
+  // The daemon reloads at start (daemon.ts --reload): a running one is restarted for it.
+  progress(`sbtest1 holds ${loaded} rows: restarting the sandbox to reload it with ${opts.tableSize}`);
+  await sandboxDown({ home, onProgress: progress });
+  const reloaded = await bringUp(opts);
+  const now = await loadedTableSize(home, reloaded.stackName);
+  if (now !== opts.tableSize) {
+    throw new SandboxError(`sbtest1 was not reloaded: it holds ${now ?? 'an unknown number of'} rows`);
+  }
+  return reloaded;
+}
+
+/** The rows the sandbox's stack says sbtest1 holds (its `tableSize` output), from the registry on disk. */
+async function loadedTableSize(home: string, stackName: string): Promise<number | undefined> {
+  const state = await new RegistryStore(home).load();
+  const stack = state.stacks.find((s) => s.name === stackName);
+  return stack ? stackTableSize(stack) : undefined;
+}
+
+async function bringUp(opts: SandboxUpOptions): Promise<SandboxConnection> {
   const home = sandboxHome(opts);
   const progress = opts.onProgress ?? (() => undefined);
   const strict = requestedStrict(opts);
@@ -323,6 +357,7 @@ function spawnDaemon(home: string, opts: SandboxUpOptions, strict: boolean): Wat
     '--host-base',
     hostBase,
     ...(strict ? ['--strict'] : []),
+    ...(opts.reload ? ['--reload'] : []),
     ...(faults !== '' ? ['--faults', faults] : []),
   ];
   const logFd = openSync(daemonPaths(home).log, 'a');
