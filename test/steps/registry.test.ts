@@ -1,5 +1,5 @@
 /**
- * Each step type owns its knowledge. A type declared outside src/steps (test/fixtures/step-type/purge) and
+ * Each step type owns its knowledge. A type declared outside src/steps (test/fixtures/step-type/purge, retire) and
  * registered in one place is seen by the destructive guard, static and at run time, by the connection and
  * result-type questions, and runs through the engine, with nothing else changed; and no module outside a type's own folder and the
  * registries switches on a type's name.
@@ -17,6 +17,7 @@ import type { CompiledRunbook, CompiledStep, ConnectionSpec, SourceSpan } from '
 import { STEP_TYPES } from '../../src/steps/schemas.js';
 import { connectionsOf, destructionsOf, stepStatics } from '../../src/steps/statics.js';
 import '../fixtures/step-type/register.js';
+import { retireWorld } from '../fixtures/step-type/retire/execute.js';
 
 const FILE = 'purge.yaml';
 const SOURCE =
@@ -160,6 +161,56 @@ describe('the step-type registry', () => {
           'step purge-orders: refused to run PURGE orders on connection "keep", which is not disposable; nothing was run',
       });
       assert.ok(!existsSync(join(dir, 'refused')), 'no run was started');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("asks the type that declares a destruction whether its target exists: skipped when not, refused when it does and is not the run's", async () => {
+    const step = (
+      id: string,
+      type: string,
+      fields: Record<string, unknown>,
+      cleanup = false,
+    ): CompiledStep => ({
+      id,
+      type: type as CompiledStep['type'],
+      fields,
+      cleanup,
+      span: spanOf(2, 5, 80),
+      spans: {},
+    });
+    const runbook: CompiledRunbook = {
+      ...purgeRunbook('scratch'),
+      name: 'retire',
+      steps: [
+        step('name-gone', 'capture', { name: 'gone', value: 'gone-cluster' }),
+        step('name-kept', 'capture', { name: 'kept', value: 'kept-cluster' }),
+        step('retire-gone', 'retire', { cluster: '{{captures.gone}}' }),
+      ],
+      finally: [step('retire-kept', 'retire', { cluster: '{{captures.kept}}' }, true)],
+    };
+    retireWorld.clusters = new Set(['kept-cluster']);
+    retireWorld.lookups = [];
+    retireWorld.retired = [];
+    const dir = await mkdtemp(join(tmpdir(), 'labrun-registry-'));
+    try {
+      const { record } = await runRunbook(runbook, {
+        inputs: {},
+        runsDir: dir,
+        env: {},
+        guardDestructive: true,
+      });
+      assert.deepEqual(
+        record.steps.slice(2).map((s) => [s.id, s.status, s.reason ?? s.error?.code]),
+        [
+          ['retire-gone', 'skipped', 'nothing to delete: gone-cluster does not exist'],
+          ['retire-kept', 'failed', 'DestructiveStepRefused'],
+        ],
+      );
+      assert.deepEqual(retireWorld.lookups, ['cluster:gone-cluster', 'cluster:kept-cluster']);
+      assert.deepEqual(retireWorld.retired, [], 'nothing was retired');
+      assert.deepEqual([...retireWorld.clusters], ['kept-cluster']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
