@@ -55,6 +55,8 @@ export const awsFacets: StepFacets = {
     const pointer = `/params/${destructive.param}`;
     const id = read(pointer);
     if (typeof id !== 'string') return [];
-    return [{ on: destructive.kind, operation, id, pointer, ...(destructive.removes ? { removes: true } : {}) }];
+    return [
+      { on: destructive.kind, operation, id, pointer, ...(destructive.removes ? { removes: true } : {}) },
+    ];
   },
 };
