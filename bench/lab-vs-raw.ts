@@ -7,7 +7,7 @@
  *         SDK load, every API call, poll, wait and record write included), with no --set: the table size and
  *         the poll intervals are the sandbox stack's outputs, as for a lab runner.
  * The raw servers use the sandbox's own server settings (binlog on, same buffer pool and flush settings).
- * Run: npm run build && npx tsx bench/lab-vs-raw.ts [rows]
+ * Run: npm run build && npx tsx bench/lab-vs-raw.ts [rows] [input=value ...]
  * Budget: lab <= 1.2x raw.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +23,8 @@ import { startMariaDbServer, type MariaDbServer } from '../src/sandbox/mariadb/s
 import type { ClusterStorageSpec } from '../src/sandbox/mariadb/types.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
+/** Further arguments are `name=value` inputs for the lab run (e.g. pollInterval=1s to compare settings). */
+const sets = process.argv.slice(3).flatMap((set) => ['--set', set]);
 // Loopback addresses; override them when another bench or sandbox on the machine uses these.
 const RAW_HOST = process.env.LABRUN_BENCH_RAW_HOST ?? '127.0.60.1';
 const RAW_COPY_HOST = process.env.LABRUN_BENCH_RAW_COPY_HOST ?? '127.0.60.2';
@@ -151,6 +153,7 @@ async function sandboxLab(home: string): Promise<number> {
           'runbooks/aurora-clone-backtrack.yaml',
           // No --set: the table size and poll intervals come from the sandbox's stack outputs.
           '--sandbox',
+          ...sets,
           '--runs-dir',
           join(home, 'runs'),
         ],
@@ -167,7 +170,7 @@ async function sandboxLab(home: string): Promise<number> {
 const rawHome = await mkdtemp(join(tmpdir(), 'labrun-bench-raw-'));
 const labHome = await mkdtemp(join(tmpdir(), 'labrun-bench-lab-'));
 try {
-  console.log(`rows: ${rows}`);
+  console.log(`rows: ${rows}${sets.length > 0 ? `, lab run with ${sets.join(' ')}` : ''}`);
   const raw = await rawLab(rawHome);
   const lab = await sandboxLab(labHome);
   console.log('\n| measurement | time |\n|---|---|');

@@ -49,7 +49,7 @@ export const LAB_INSTANCE_CLASS = 'db.r6g.large';
  * `pollMaxInterval` inputs: its creates, deletes and backtracks take a second or two, not the minutes AWS
  * takes, so the AWS-tuned 1 s doubling up to 30 s would mostly wait after the work is done.
  */
-export const SANDBOX_POLL_OUTPUTS = { pollInterval: '100ms', pollMaxInterval: '500ms' } as const;
+export const SANDBOX_POLL_OUTPUTS = { pollInterval: '100ms', pollMaxInterval: '250ms' } as const;
 
 /** The stack outputs that say how the sandbox differs from AWS: sbtest1's rows and the poll intervals. */
 export function sandboxSettingOutputs(tableSize: number): StackRecord['outputs'] {

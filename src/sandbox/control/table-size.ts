@@ -16,8 +16,9 @@ export function stackTableSize(stack: Pick<StackRecord, 'outputs'>): number | un
 }
 
 /**
- * Makes the stack's table size outputs true: added when missing, and with `reload`, sbtest1 reloaded to
- * `spec.tableSize` rows when it holds another number. Returns the stack as it is now.
+ * Makes the stack's setting outputs true: the table size added when missing (counted) and, with `reload`,
+ * sbtest1 reloaded to `spec.tableSize` rows when it holds another number; the poll intervals set to this
+ * labrun's. Returns the stack as it is now.
  */
 export async function settleTableSize(
   control: ControlPlane,
@@ -40,10 +41,11 @@ export async function settleTableSize(
     const rows = (await query(target, 'SELECT COUNT(*) AS n FROM sbtest1')) as Array<{ n: number | string }>;
     size = Number(rows[0]?.n ?? 0);
     progress(`The stack ${stack.name} now reports sbtest1's ${size} rows as its tableSize output`);
-  } else {
-    return stack;
   }
   const settings = sandboxSettingOutputs(size);
+  const current = new Map(stack.outputs.map((output) => [output.key, output.value]));
+  // Poll intervals of an older labrun are brought up to date too.
+  if (settings.every((output) => current.get(output.key) === output.value)) return stack;
   const keys = new Set(settings.map((output) => output.key));
   const updated: StackRecord = {
     ...stack,
