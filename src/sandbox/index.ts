@@ -73,6 +73,8 @@ export interface SandboxStatus {
    * untouched, neither served nor deleted; move or delete the directory by hand.
    */
   unregistered: Array<{ id: string; dir: string; dataBytes: number }>;
+  /** Rows in the source cluster's sbtest1, as the lab stack's `tableSize` output says. */
+  tableSize?: number;
 }
 
 export { sandboxHome, sandboxEnvLines, sandboxPasswordFile } from './control/sandbox-env.js';

@@ -112,6 +112,8 @@ describe('the sandbox stack reports its table size and poll intervals (node dist
     assert.match(up.stderr, /Reloading mylab\.sbtest1 with 900 rows \(it held 1200\)/);
     assert.equal((await outputs()).tableSize, '900');
     assert.equal(await rows(), 900);
+    const status = await labrun(['sandbox', 'status']);
+    assert.match(status.stdout, /^sbtest1: 900 rows$/m);
   });
 
   it('gives a stack made before these outputs existed its table size from a count of the rows', async () => {

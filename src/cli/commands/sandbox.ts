@@ -45,6 +45,7 @@ export async function sandboxStatusCommand(flags: { quiet?: boolean }, output: O
       : 'not running',
   );
   output.out(`home: ${status.home}`);
+  if (status.tableSize !== undefined) output.out(`sbtest1: ${status.tableSize} rows`);
   for (const cluster of status.clusters) {
     output.out(
       `  ${cluster.id}  ${cluster.status}${cluster.endpoint ? `  ${cluster.endpoint}` : ''}  ${megabytes(cluster.dataBytes)}`,

@@ -253,6 +253,9 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
     const report = await fetchStatus(file.endpoint);
     if (report) {
       const unregistered = await unregisteredClusters(home, new Set(report.clusters.map((c) => c.id)));
+      const tableSize = await loadedTableSize(home, file.stackName ?? DEFAULT_LAB_STACK.stackName).catch(
+        () => undefined,
+      );
       return {
         running: true,
         endpoint: file.endpoint,
@@ -260,6 +263,7 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
         home,
         clusters: report.clusters,
         unregistered,
+        ...(tableSize === undefined ? {} : { tableSize }),
       };
     }
   }
@@ -282,7 +286,9 @@ export async function sandboxStatus(opts: SandboxOptions = {}): Promise<SandboxS
     })),
   );
   const unregistered = await unregisteredClusters(home, new Set(clusters.map((c) => c.id)));
-  return { running: false, home, clusters, unregistered };
+  const stack = state.stacks.find((s) => s.name === DEFAULT_LAB_STACK.stackName);
+  const tableSize = stack ? stackTableSize(stack) : undefined;
+  return { running: false, home, clusters, unregistered, ...(tableSize === undefined ? {} : { tableSize }) };
 }
 
 /** Clusters with data under `<home>/clusters/` (a `cluster.json`) that are not among `registered`. */
