@@ -33,10 +33,10 @@ DB_SUBNET_GROUP="${DB_SUBNET_GROUP:-$(stack_output dbSubnetGroup)}"
 DBUSER="${DBUSER:-masteruser}"
 [ -n "${DBPASS:-}" ] || { echo 'set DBPASS: it is the dbPassword input' >&2; exit 2; }
 DATABASE="${DATABASE:-mylab}"
-TABLE_SIZE="${TABLE_SIZE:-1000000}"
+TABLE_SIZE="${TABLE_SIZE:-1000000}" # Rows in sbtest1 (the re-created table gets as many). The sandbox's stack reports what it loaded; a lab stack without that output gets the guide's 1,000,000.
 BACKTRACK_WINDOW="${BACKTRACK_WINDOW:-86400}"
-POLL_INTERVAL="${POLL_INTERVAL:-1s}" # First interval between status polls; it backs off by 1.5x up to pollMaxInterval.
-POLL_MAX_INTERVAL="${POLL_MAX_INTERVAL:-30s}" # Longest interval between status polls.
+POLL_INTERVAL="${POLL_INTERVAL:-1s}" # First interval between status polls; it backs off by 1.5x up to pollMaxInterval. The sandbox's stack supplies one suited to its second-scale operations; on AWS, 1s.
+POLL_MAX_INTERVAL="${POLL_MAX_INTERVAL:-30s}" # Longest interval between status polls (the sandbox's stack supplies its own; on AWS, 30s).
 export MYSQL_PWD="$DBPASS"
 
 # --- helpers ------------------------------------------------------------------------------------------
