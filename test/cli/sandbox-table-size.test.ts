@@ -116,6 +116,15 @@ describe('the sandbox stack reports its table size and poll intervals (node dist
     assert.match(status.stdout, /^sbtest1: 900 rows$/m);
   });
 
+  it('`--reload` on a stopped sandbox reloads sbtest1 as the daemon starts', async () => {
+    assert.equal((await labrun(['sandbox', 'down'])).exitCode, 0);
+    const up = await labrun(['sandbox', 'up', '--table-size', '700', '--reload']);
+    assert.equal(up.exitCode, 0, `${up.stdout}\n${up.stderr}`);
+    assert.match(up.stderr, /Reloading mylab\.sbtest1 with 700 rows \(it held 900\)/);
+    assert.equal((await outputs()).tableSize, '700');
+    assert.equal(await rows(), 700);
+  });
+
   it('gives a stack made before these outputs existed its table size from a count of the rows', async () => {
     const down = await labrun(['sandbox', 'down']);
     assert.equal(down.exitCode, 0);
@@ -129,7 +138,7 @@ describe('the sandbox stack reports its table size and poll intervals (node dist
     const up = await labrun(['sandbox', 'up']);
     assert.equal(up.exitCode, 0, `${up.stdout}\n${up.stderr}`);
     const out = await outputs();
-    assert.equal(out.tableSize, '900');
+    assert.equal(out.tableSize, '700');
     assert.equal(out.pollInterval, '100ms');
   });
 });
