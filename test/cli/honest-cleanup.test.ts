@@ -55,13 +55,15 @@ describe('cleanup of what a run never created, on the sandbox (node dist/cli/mai
     return { result, record: JSON.parse(await readFile(json, 'utf8')) as RunRecord };
   };
 
-  it('skips the deletes of a clone whose create failed: "1 failed", exit 3, nothing deleted', async () => {
+  it('skips the deletes of a clone that was never created: "1 failed", exit 3, nothing deleted', async () => {
     const { result, record } = await runLab('missing-source', ['clusterName=no-such-cluster']);
     assert.equal(result.exitCode, 3, `${result.stdout}\n${result.stderr}`);
-    assert.match(result.stdout, /Run failed in .*: 0 passed, 1 failed, 27 skipped/);
+    assert.match(result.stdout, /Run failed in .*: 0 passed, 1 failed, 29 skipped/);
     const byId = new Map(record.steps.map((s) => [s.id, s]));
-    assert.equal(byId.get('create-clone')?.status, 'failed');
-    assert.equal(byId.get('create-clone')?.error?.code, 'DBClusterNotFoundFault');
+    // The source is looked up first (its engine and instance class), and it does not exist.
+    assert.equal(byId.get('describe-source')?.status, 'failed');
+    assert.equal(byId.get('describe-source')?.error?.code, 'DBClusterNotFoundFault');
+    assert.equal(byId.get('create-clone')?.status, 'skipped');
     assert.deepEqual(
       ['delete-clone-instance', 'delete-clone-cluster'].map((id) => [
         byId.get(id)?.status,
