@@ -5,6 +5,31 @@ import { inline, type Output } from './output.js';
 
 export function printSummary(output: Output, record: RunRecord, recordPath: string): void {
   const c = output.color;
+  printCapturesAndAssertions(output, record);
+  const count = (status: string): number => record.steps.filter((s) => s.status === status).length;
+  if (record.rerun) {
+    const restored = record.rerun.restored.length;
+    output.out();
+    output.out(
+      `Continued run ${record.rerun.source}: ${restored} step${restored === 1 ? '' : 's'} restored from it, not run again`,
+    );
+  }
+  const verdict =
+    record.status === 'passed'
+      ? c.green('passed')
+      : record.status === 'interrupted'
+        ? c.yellow('interrupted')
+        : c.red('failed');
+  output.out();
+  output.out(
+    `Run ${verdict} in ${formatDuration(record.durationMs ?? 0)}: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`,
+  );
+  output.out(`Record: ${recordPath}`);
+}
+
+/** The captured values and the assertion results of a run (a failed one with both sides), as `run` ends. */
+export function printCapturesAndAssertions(output: Output, record: RunRecord): void {
+  const c = output.color;
   const captures = Object.entries(record.captures);
   if (captures.length > 0) {
     output.out();
@@ -27,23 +52,4 @@ export function printSummary(output: Output, record: RunRecord, recordPath: stri
       }
     }
   }
-  const count = (status: string): number => record.steps.filter((s) => s.status === status).length;
-  if (record.rerun) {
-    const restored = record.rerun.restored.length;
-    output.out();
-    output.out(
-      `Continued run ${record.rerun.source}: ${restored} step${restored === 1 ? '' : 's'} restored from it, not run again`,
-    );
-  }
-  const verdict =
-    record.status === 'passed'
-      ? c.green('passed')
-      : record.status === 'interrupted'
-        ? c.yellow('interrupted')
-        : c.red('failed');
-  output.out();
-  output.out(
-    `Run ${verdict} in ${formatDuration(record.durationMs ?? 0)}: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`,
-  );
-  output.out(`Record: ${recordPath}`);
 }

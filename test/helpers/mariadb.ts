@@ -4,7 +4,7 @@
  * server and removes every file; call it from an `after` hook so it also runs when a test fails.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,9 +40,13 @@ export async function startMariadb(options: StartOptions = {}): Promise<TestMari
   const dir = await mkdtemp(join(tmpdir(), 'labrun-mariadb-'));
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mariadb.sock');
+  // Its own tmpdir: a mariadbd starting in a shared /tmp removes other servers' temporary tables there.
+  const serverTmp = join(dir, 'tmp');
+  await mkdir(serverTmp);
   await execFileAsync('mariadb-install-db', [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${serverTmp}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     ...(process.getuid?.() === 0 ? ['--user=root'] : []),
@@ -54,6 +58,7 @@ export async function startMariadb(options: StartOptions = {}): Promise<TestMari
     const args = [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${serverTmp}`,
       `--bind-address=${host}`,
       '--port=3306',
       `--socket=${socket}`,

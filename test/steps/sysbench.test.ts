@@ -153,7 +153,14 @@ steps:
     connection: db
     workload: oltp_write_only
     command: prepare
-    options: { tables: 1, table-size: 2000 }
+    options: { tables: 1, table-size: 1000 }
+  # A second of load: long enough for the sampler to see a sysbench running, however loaded the machine.
+  - id: load
+    type: sysbench
+    connection: db
+    workload: oltp_read_only
+    command: run
+    options: { tables: 1, table-size: 1000, time: 1 }
 finally:
   - id: cleanup
     type: sysbench
@@ -176,7 +183,8 @@ finally:
       });
       const argv = await sampler.stop();
       assert.equal(record.steps[0]!.status, 'passed', `${password}: ${record.steps[0]!.error?.message}`);
-      assert.equal(record.steps[1]!.status, 'passed');
+      assert.equal(record.steps[1]!.status, 'passed', `${password}: ${record.steps[1]!.error?.message}`);
+      assert.equal(record.steps[2]!.status, 'passed');
       assert.deepEqual(argv.findings, [], `${password} on a command line`);
       assert.ok(argv.matched >= 1, 'the sampler saw sysbench running');
     }

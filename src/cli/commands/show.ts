@@ -15,6 +15,7 @@ import { didYouMean } from '../../runbook/did-you-mean.js';
 import { EXIT } from '../exit-codes.js';
 import { inline, stepErrorLines, type Output } from '../output.js';
 import { findRunDir } from '../run-dirs.js';
+import { printCapturesAndAssertions } from '../summary.js';
 
 export interface ShowFlags {
   runsDir: string;
@@ -122,24 +123,7 @@ function showRun(output: Output, record: RunRecord, runDir: string): void {
     }
   });
 
-  const captures = Object.entries(record.captures);
-  if (captures.length > 0) {
-    output.out();
-    output.out(c.bold('Captured values'));
-    const width = Math.max(...captures.map(([name]) => name.length));
-    for (const [name, value] of captures) output.out(`  ${name.padEnd(width)}  ${inline(value)}`);
-  }
-  const assertions = record.steps.flatMap((step) => step.assertions.map((a) => ({ step: step.id, ...a })));
-  if (assertions.length > 0) {
-    output.out();
-    output.out(c.bold('Assertions'));
-    for (const a of assertions) {
-      const mark = a.passed ? c.green('✔') : c.red('✘');
-      output.out(
-        `  ${mark} ${a.step}: ${a.message ?? `${inline(a.actual, 40)} ${a.operator} ${inline(a.expected, 40)}`}`,
-      );
-    }
-  }
+  printCapturesAndAssertions(output, record);
   const leaked = record.resources?.leaked ?? [];
   if (leaked.length > 0) {
     output.out();

@@ -2,7 +2,8 @@
  * A new cluster's first data directory: mariadb-install-db plus, in the same bootstrap run, the master user
  * and the database, so neither lands in any binlog and no extra server start is needed.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ClusterStorageSpec } from './types.js';
 import { defaultTools, runTool, userOption, type MariaDbTools } from './tools.js';
 
@@ -14,10 +15,14 @@ export async function installDataDirectory(
 ): Promise<void> {
   // The file holds the master password; it lives only for the bootstrap run and only root may read it.
   await writeFile(sqlFile, bootstrapSql(spec), { mode: 0o600 });
+  // The bootstrap server's own tmpdir: one starting in a shared /tmp removes the temporary tables of another
+  // bootstrap running there at the same moment (seen as "Unknown table 'mysql.tmp_user_sys'").
+  const tmpdir = await mkdtemp(join(dirname(sqlFile), 'install-tmp-'));
   try {
     await runTool('Initialising the data directory', tools.installDb, [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${tmpdir}`,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
       `--extra-file=${sqlFile}`,
@@ -27,6 +32,7 @@ export async function installDataDirectory(
     ]);
   } finally {
     await rm(sqlFile, { force: true });
+    await rm(tmpdir, { recursive: true, force: true });
   }
 }
 

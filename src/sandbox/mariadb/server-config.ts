@@ -9,6 +9,11 @@ export interface ServerConfigOptions {
   socket: string;
   pidFile: string;
   errorLog: string;
+  /**
+   * The server's own directory for temporary files. Never a shared /tmp: a starting mariadbd removes every
+   * `#sql*` file it finds in its tmpdir, including the temporary tables of other servers running there.
+   */
+  tmpdir?: string;
   /** Where to listen; without it the server takes no TCP connections (used while replaying a binlog). */
   network?: { host: string; port: number };
   serverId?: number;
@@ -27,6 +32,7 @@ export function renderServerConfig(options: ServerConfigOptions): string {
     `pid-file=${options.pidFile}`,
     `log-error=${options.errorLog}`,
   ];
+  if (options.tmpdir) lines.push(`tmpdir=${options.tmpdir}`);
   if (options.network) {
     lines.push(`bind-address=${options.network.host}`, `port=${options.network.port}`);
   } else {

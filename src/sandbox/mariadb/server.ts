@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { DataPlaneError, tailLines } from './errors.js';
@@ -52,12 +52,15 @@ export interface MariaDbServer {
 /** Starts mariadbd and resolves once root can connect over its socket. */
 export async function startMariaDbServer(options: MariaDbServerOptions): Promise<MariaDbServer> {
   const mariadbd = options.mariadbd ?? defaultTools().mariadbd;
+  // Its own tmpdir beside its option file (see ServerConfigOptions.tmpdir).
+  const tmpdir = options.tmpdir ?? join(dirname(options.configFile), 'tmp');
   await Promise.all([
     mkdir(dirname(options.configFile), { recursive: true }),
     mkdir(dirname(options.errorLog), { recursive: true }),
     mkdir(dirname(options.socket), { recursive: true }),
+    mkdir(tmpdir, { recursive: true }),
   ]);
-  await writeFile(options.configFile, renderServerConfig(options));
+  await writeFile(options.configFile, renderServerConfig({ ...options, tmpdir }));
   const logOffset = await fileSize(options.errorLog);
 
   // Early failures (an unknown option) go to stderr before the error log is open; send both to one file.
