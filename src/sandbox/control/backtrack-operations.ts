@@ -64,7 +64,10 @@ export async function backtrackCluster(ctx: ControlContext, input: BacktrackInpu
     record.backtrackedFrom = ctx.now().toISOString();
     await ctx.registry.persist();
     try {
-      const outcome = await ctx.dataPlane.backtrack(cluster.id, target);
+      // The data plane deletes the history the window no longer reaches once it is done.
+      const outcome = await ctx.dataPlane.backtrack(cluster.id, target, {
+        windowSeconds: cluster.backtrackWindow,
+      });
       // The data plane reports the consistent instant it reached, which is what AWS lists afterwards.
       record.backtrackTo = outcome.backtrackedTo.toISOString();
       record.status = 'COMPLETED';

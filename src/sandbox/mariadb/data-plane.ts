@@ -4,8 +4,12 @@
  *
  * - create: mariadb-install-db (master user and database included) into the first snapshot, then start.
  * - clone: a hot mariadb-backup copy of the running source becomes the target's first snapshot; the target
- *   stays stopped and gets its live data directory when first started.
- * - backtrack: stop, build State(T) as a new snapshot, begin a new epoch with it, start again if it ran.
+ *   stays stopped and gets its live data directory when first started (the first snapshot is sealed into
+ *   the cluster's chunk store and its directory becomes the live one: no copy is made).
+ * - backtrack: stop, seal the live directory as the epoch's end, turn it in place into State(T) (writing
+ *   only the chunks that differ, then replaying binlog if needed), seal that as the next epoch's base and
+ *   start again if it ran. Then history outside the backtrack window is deleted and unreferenced chunks with
+ *   it, so disk grows with what changed, not with the number of backtracks.
  * - restart (fault injection): stop or kill the server and start it again on the same files. The timeline
  *   needs no new epoch: the cluster holds the same committed state before and after, and its binlog simply
  *   goes on in a new file of the same epoch. A crash may leave the old file ending in a torn event or an
@@ -26,6 +30,7 @@ import {
   type EpochRecord,
 } from './cluster-record.js';
 import { DataPlaneError } from './errors.js';
+import type { Manifest } from './chunk-store.js';
 import { copyDirectory, diskUsage, exists } from './fs-utils.js';
 import { hotCopy } from './hot-copy.js';
 import { installDataDirectory } from './install.js';
@@ -39,7 +44,7 @@ import {
   snapshotDir,
   type ClusterPaths,
 } from './layout.js';
-import { planMaterialize, replayInto, sealSnapshot } from './materialize.js';
+import { planMaterialize, replayInto } from './materialize.js';
 import {
   findRunningServer,
   removeServerLeftovers,
@@ -47,9 +52,18 @@ import {
   type MariaDbServer,
   type StopOptions,
 } from './server.js';
-import { earliestBacktrackSecond, epochAt, resolveBacktrackTarget, secondToDate } from './timeline.js';
+import { Snapshots } from './snapshots.js';
+import {
+  earliestBacktrackSecond,
+  epochAt,
+  floorSecond,
+  resolveBacktrackTarget,
+  retainedEpochs,
+  secondToDate,
+} from './timeline.js';
 import { defaultTools, type MariaDbTools } from './tools.js';
 import type {
+  BacktrackOptions,
   BacktrackOutcome,
   ClusterDataInfo,
   ClusterStorageSpec,
@@ -174,11 +188,12 @@ export class MariaDbDataPlane implements DataPlane {
             origin: { kind: 'copy', sourceId, ...(copy.binlog ? { sourceBinlog: copy.binlog } : {}) },
           };
         } else {
-          // A stopped server's live directory is consistent as it is; with none, the current base is the state.
-          const live = (await exists(sourcePaths.data))
-            ? sourcePaths.data
-            : snapshotDir(sourcePaths, currentEpoch(source).base);
-          await copyDirectory(live, base);
+          // A stopped server's live directory is consistent as it is; with none, the snapshot it would start from.
+          if (await exists(sourcePaths.data)) await copyDirectory(sourcePaths.data, base);
+          else {
+            const snapshots = new Snapshots(sourcePaths);
+            await snapshots.materialize(await liveSnapshot(snapshots, currentEpoch(source)), base);
+          }
           epoch = {
             index: 0,
             startedAt: this.now().toISOString(),
@@ -216,9 +231,9 @@ export class MariaDbDataPlane implements DataPlane {
     });
   }
 
-  async backtrack(id: string, to: Date): Promise<BacktrackOutcome> {
+  async backtrack(id: string, to: Date, options: BacktrackOptions = {}): Promise<BacktrackOutcome> {
     await this.init();
-    return this.locks.run([id], () => this.backtrackLocked(id, to));
+    return this.locks.run([id], () => this.backtrackLocked(id, to, options));
   }
 
   /**
@@ -375,10 +390,20 @@ export class MariaDbDataPlane implements DataPlane {
     const epoch = currentEpoch(record);
     if (!(await exists(paths.data))) {
       // The live directory of an epoch is made on its first start, so clones and rewinds of stopped
-      // clusters copy their data once, not twice.
+      // clusters write their data once, not twice. A plain snapshot is sealed and then becomes the live
+      // directory itself; a sealed one is written out of the store.
+      const snapshots = new Snapshots(paths);
+      const name = await liveSnapshot(snapshots, epoch);
       const staging = `${paths.data}.staging`;
       await rm(staging, { recursive: true, force: true });
-      await copyDirectory(snapshotDir(paths, epoch.base), staging);
+      const packing = Date.now();
+      if (await snapshots.plain(name)) {
+        await snapshots.pack(name, staging);
+        this.log(`cluster ${id}: snapshot ${name} sealed in ${Date.now() - packing} ms`);
+      } else {
+        await snapshots.materialize(name, staging);
+        this.log(`cluster ${id}: data directory written from snapshot ${name} in ${Date.now() - packing} ms`);
+      }
       await rename(staging, paths.data);
     }
     await mkdir(epochBinlogDir(paths, epoch.index), { recursive: true });
@@ -441,59 +466,83 @@ export class MariaDbDataPlane implements DataPlane {
     return { previousPid: server.pid, pid: next.pid, downMs: Date.now() - down };
   }
 
-  private async backtrackLocked(id: string, to: Date): Promise<BacktrackOutcome> {
+  private async backtrackLocked(id: string, to: Date, options: BacktrackOptions): Promise<BacktrackOutcome> {
     const record = await this.record(id);
     const paths = clusterPaths(this.home, id);
+    const snapshots = new Snapshots(paths);
     const second = resolveBacktrackTarget(record, to, this.now());
     const phases = new PhaseTimer();
     const wasRunning = this.isRunning(id);
-    // The live files become the end snapshot, which is rarely started again: flushing the buffer pool for it
-    // would cost more than the recovery it saves.
+    // The live files are sealed as they are, redo log included: flushing the buffer pool first would cost
+    // more than the crash recovery it saves on the rare start from this end state.
     await this.stopLocked(id, { skipFlush: true });
     const endedAt = this.now();
     phases.mark('stop');
 
-    // End the current epoch: its live directory (if it ever ran) becomes its end snapshot when it changed.
+    // End the current epoch: its live directory (if it ever ran) is sealed as its end snapshot when it changed.
+    // From then on the live directory is scratch: a failure below rebuilds it from that snapshot.
+    await snapshots.packAll();
     const current = currentEpoch(record);
     const tally = await this.tallyEpoch(paths, current.index);
-    const liveExists = await exists(paths.data);
+    const endName = `e${current.index}-end`;
+    let live: Manifest | undefined;
+    let sealedBytes = 0;
+    if (await exists(paths.data)) {
+      if (tally.lastChangeSecond !== undefined) {
+        const sealed = await snapshots.seal(paths.data, endName);
+        live = sealed.manifest;
+        sealedBytes += sealed.stats.storedBytes;
+      } else {
+        live = await snapshots.scan(paths.data);
+      }
+    }
     const ended: EpochRecord = { ...current };
-    if (liveExists && tally.lastChangeSecond !== undefined) {
-      ended.end = `e${current.index}-end`;
+    if (tally.lastChangeSecond !== undefined && (await snapshots.has(endName))) {
+      ended.end = endName;
       ended.lastChangeSecond = tally.lastChangeSecond;
     }
+    phases.mark('seal');
     const epochs = [...record.epochs.slice(0, -1), ended];
     const source = epochAt({ ...record, epochs }, second);
     const plan = await planMaterialize(paths, source, second);
     phases.mark('plan');
 
+    // Build State(T) in the work directory: the old live directory patched where it differs, or, for a
+    // cluster without one, the snapshot written out when a replay needs it.
     const index = current.index + 1;
     let base = plan.snapshot;
     const work = join(paths.work, `backtrack-e${index}`);
+    let built = false;
     try {
+      await mkdir(paths.work, { recursive: true });
+      await rm(work, { recursive: true, force: true });
+      if (live) {
+        await rename(paths.data, work);
+        await snapshots.patch(work, live, plan.snapshot);
+        built = true;
+      } else if (plan.kind === 'replay') {
+        await snapshots.materialize(plan.snapshot, work);
+        built = true;
+      }
+      phases.mark('patch');
       if (plan.kind === 'replay') {
-        await mkdir(paths.work, { recursive: true });
-        await rm(work, { recursive: true, force: true });
         await replayInto({
           paths,
           record,
           plan,
-          target: work,
+          datadir: work,
           tools: this.tools,
           startupTimeoutMs: this.startupTimeoutMs,
         });
+        phases.mark('replay');
         base = `e${index}-base`;
+        sealedBytes += (await snapshots.seal(work, base)).stats.storedBytes;
+        phases.mark('seal');
       }
-      // Commit. The new base is sealed first: if moving the live directory then fails, nothing is lost.
-      if (plan.kind === 'replay') await sealSnapshot(paths, work, base);
-      if (ended.end !== undefined) await sealSnapshot(paths, paths.data, ended.end);
-      else await rm(paths.data, { recursive: true, force: true });
     } catch (error) {
-      await rm(work, { recursive: true, force: true });
-      if (wasRunning && (await exists(paths.data))) await this.startLocked(id).catch(() => undefined);
-      throw error;
-    } finally {
       await rm(paths.work, { recursive: true, force: true });
+      if (wasRunning) await this.startLocked(id).catch(() => undefined);
+      throw error;
     }
     const next: EpochRecord = {
       index,
@@ -506,15 +555,53 @@ export class MariaDbDataPlane implements DataPlane {
         replayedEvents: plan.replayedEvents,
       },
     };
-    phases.mark(plan.kind === 'replay' ? 'replay' : 'commit');
+    // Commit: once the record names the new epoch, its base is the state, with or without the live directory.
     await writeClusterRecord(paths.record, { ...record, epochs: [...epochs, next] });
+    if (built) await rename(work, paths.data);
+    await rm(paths.work, { recursive: true, force: true });
+    const pruned = await this.pruneLocked(id, snapshots, options.windowSeconds);
+    phases.mark('prune');
     if (wasRunning) await this.startLocked(id);
     phases.mark('start');
     this.log(
       `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
-        `(${plan.replayedEvents} events replayed; ${phases.summary()})`,
+        `(${plan.replayedEvents} events replayed; ${(sealedBytes / 2 ** 20).toFixed(1)} MiB sealed; ` +
+        `${pruned}; ${phases.summary()})`,
     );
     return { backtrackedTo: secondToDate(second), replayedEvents: plan.replayedEvents };
+  }
+
+  /**
+   * Deletes what no backtrack in the window can need: the epochs that ended before the window began (their
+   * binlogs and the snapshots no kept epoch names), then every chunk no snapshot names. Without a window,
+   * only snapshots and chunks nothing names (left by an interrupted backtrack) go.
+   */
+  private async pruneLocked(id: string, snapshots: Snapshots, windowSeconds?: number): Promise<string> {
+    const paths = clusterPaths(this.home, id);
+    const record = await this.record(id);
+    const kept =
+      windowSeconds === undefined
+        ? record.epochs
+        : retainedEpochs(record, floorSecond(new Date(this.now().getTime() - windowSeconds * 1000)));
+    const dropped = record.epochs.filter((epoch) => !kept.includes(epoch));
+    if (dropped.length > 0) {
+      await writeClusterRecord(paths.record, { ...record, epochs: kept });
+      for (const epoch of dropped) {
+        const dir = epochBinlogDir(paths, epoch.index);
+        await rm(dir, { recursive: true, force: true });
+        for (const file of this.tallies.keys()) if (file.startsWith(dir + '/')) this.tallies.delete(file);
+      }
+    }
+    const named = new Set(kept.flatMap((epoch) => (epoch.end ? [epoch.base, epoch.end] : [epoch.base])));
+    named.add(`e${currentEpoch(record).index}-end`);
+    let snapshotsRemoved = 0;
+    for (const name of await snapshots.names()) {
+      if (named.has(name)) continue;
+      await snapshots.remove(name);
+      snapshotsRemoved++;
+    }
+    const chunksRemoved = await snapshots.store.collectGarbage();
+    return `pruned ${dropped.length} epochs, ${snapshotsRemoved} snapshots, ${chunksRemoved} chunks`;
   }
 
   /** A point-in-time copy of `source` into the target's first snapshot. */
@@ -534,15 +621,14 @@ export class MariaDbDataPlane implements DataPlane {
     const epoch = epochAt(source, second);
     const plan = await planMaterialize(sourcePaths, epoch, second);
     const base = snapshotDir(paths, 'e0-base');
-    if (plan.kind === 'snapshot') {
-      await copyDirectory(snapshotDir(sourcePaths, plan.snapshot), base);
-    } else {
+    await new Snapshots(sourcePaths).materialize(plan.snapshot, base);
+    if (plan.kind === 'replay') {
       // The replay server runs in the target's directory, so it never meets the source's own server.
       await replayInto({
-        paths: { ...paths, snapshots: sourcePaths.snapshots },
+        paths,
         record: source,
         plan,
-        target: base,
+        datadir: base,
         tools: this.tools,
         startupTimeoutMs: this.startupTimeoutMs,
       });
@@ -603,6 +689,15 @@ class PhaseTimer {
   summary(): string {
     return `${this.phases.join(', ')}; total ${this.last - this.first} ms`;
   }
+}
+
+/**
+ * The snapshot an epoch's live directory is rebuilt from when it is missing: its base, or the end a
+ * backtrack sealed before it was interrupted (the live state then, which nothing has changed since).
+ */
+async function liveSnapshot(snapshots: Snapshots, epoch: EpochRecord): Promise<string> {
+  const pendingEnd = `e${epoch.index}-end`;
+  return epoch.end === undefined && (await snapshots.has(pendingEnd)) ? pendingEnd : epoch.base;
 }
 
 function checkId(id: string): void {

@@ -12,6 +12,7 @@ export { installDataDirectory } from './install.js';
 export { defaultTools } from './tools.js';
 export type { MariaDbTools } from './tools.js';
 export type {
+  BacktrackOptions,
   BacktrackOutcome,
   ClusterDataInfo,
   ClusterStorageSpec,

@@ -5,7 +5,8 @@
  *     cluster.json          spec, server id and timeline (see cluster-record.ts)
  *     my.cnf                the running server's option file, rewritten on every start
  *     data/                 the live data directory of the current epoch (absent until first started)
- *     snapshots/<name>/     immutable data directories: epoch bases and epoch end states
+ *     snapshots/<name>/     a snapshot kept as a plain data directory: only a first base not yet started
+ *     store/                every other snapshot, sealed into shared chunks (see chunk-store.ts)
  *     binlogs/e<k>/         epoch k's binlog files
  *     work/                 scratch space of a clone or backtrack in progress
  *     mariadbd.pid, error.log, replay.*
@@ -23,6 +24,7 @@ export interface ClusterPaths {
   configFile: string;
   data: string;
   snapshots: string;
+  store: string;
   binlogs: string;
   work: string;
   pidFile: string;
@@ -46,6 +48,7 @@ export function clusterPaths(home: string, id: string): ClusterPaths {
     configFile: join(dir, 'my.cnf'),
     data: join(dir, 'data'),
     snapshots: join(dir, 'snapshots'),
+    store: join(dir, 'store'),
     binlogs: join(dir, 'binlogs'),
     work: join(dir, 'work'),
     pidFile: join(dir, 'mariadbd.pid'),

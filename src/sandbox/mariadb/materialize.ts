@@ -5,16 +5,14 @@
  * final state (its end). State(T) for T in epoch j is found the cheapest way that is exact:
  *   - j's end, when every change of epoch j is stamped before T (no replay at all);
  *   - j's base, when none is (no replay either);
- *   - otherwise a copy of j's base with j's binlog replayed up to T by a private server (no TCP, no binlog).
+ *   - otherwise j's base with j's binlog replayed up to T by a private server (no TCP, no binlog).
  * A replay therefore never spans more than one epoch's binlog, and epochs are never chained: an epoch's base
  * is a physical snapshot, not "State(T') of the previous epoch", so the cost of a backtrack does not grow with
  * the number of backtracks before it.
  */
-import { rename, rm } from 'node:fs/promises';
 import { findCut, listBinlogFiles } from './binlog-scan.js';
 import type { ClusterRecord, EpochRecord } from './cluster-record.js';
-import { copyDirectory } from './fs-utils.js';
-import { epochBinlogDir, snapshotDir, type ClusterPaths } from './layout.js';
+import { epochBinlogDir, type ClusterPaths } from './layout.js';
 import { replayBinlogs } from './replay.js';
 import { startMariaDbServer } from './server.js';
 import type { MariaDbTools } from './tools.js';
@@ -49,18 +47,17 @@ export interface ReplayInto {
   paths: ClusterPaths;
   record: ClusterRecord;
   plan: Extract<MaterializePlan, { kind: 'replay' }>;
-  /** Directory to create with the result; it must not exist. */
-  target: string;
+  /** A data directory that holds the plan's snapshot; the plan's binlog span is replayed into it. */
+  datadir: string;
   tools: MariaDbTools;
   startupTimeoutMs?: number;
 }
 
-/** Copies the plan's snapshot to `target` and replays the plan's binlog span into it. */
+/** Replays the plan's binlog span into `datadir` with a private server (no TCP, no binlog of its own). */
 export async function replayInto(options: ReplayInto): Promise<void> {
-  const { paths, plan, target } = options;
-  await copyDirectory(snapshotDir(paths, plan.snapshot), target);
+  const { paths, plan } = options;
   const server = await startMariaDbServer({
-    datadir: target,
+    datadir: options.datadir,
     socket: paths.replaySocket,
     pidFile: paths.replayPidFile,
     errorLog: paths.replayErrorLog,
@@ -79,11 +76,4 @@ export async function replayInto(options: ReplayInto): Promise<void> {
   } finally {
     await server.stop();
   }
-}
-
-/** Moves a finished directory into the snapshots under `name`. */
-export async function sealSnapshot(paths: ClusterPaths, from: string, name: string): Promise<void> {
-  const to = snapshotDir(paths, name);
-  await rm(to, { recursive: true, force: true });
-  await rename(from, to);
 }

@@ -72,3 +72,16 @@ export function epochAt(record: ClusterRecord, second: number): EpochRecord {
   }
   return found;
 }
+
+/**
+ * The epochs still needed to rebuild every second from `keepFromSecond` on: the one current at that second
+ * and every later one. The epochs before it ended before that second, so nothing in range needs them.
+ */
+export function retainedEpochs(record: ClusterRecord, keepFromSecond: number): EpochRecord[] {
+  const instant = keepFromSecond * 1000;
+  let first = 0;
+  record.epochs.forEach((epoch, position) => {
+    if (Date.parse(epoch.startedAt) <= instant) first = position;
+  });
+  return record.epochs.slice(first);
+}

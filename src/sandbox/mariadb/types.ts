@@ -37,6 +37,14 @@ export interface ClusterDataInfo {
   pid?: number;
 }
 
+export interface BacktrackOptions {
+  /**
+   * The cluster's backtrack window in seconds. After the backtrack, history that only served times more than
+   * this long ago (whole epochs, their snapshots and binlogs) is deleted; the earliest backtrack time moves up.
+   */
+  windowSeconds?: number;
+}
+
 export interface CloneOptions {
   /** Copy the source as it was at this instant rather than as it is now. */
   restoreTo?: Date;
@@ -60,8 +68,11 @@ export interface DataPlane {
   start(id: string): Promise<void>;
   /** Stops the server, closing all connections. Idempotent. */
   stop(id: string): Promise<void>;
-  /** Rewinds the cluster in place to its state at `to` (1-second resolution); restarts it if it was running. */
-  backtrack(id: string, to: Date): Promise<BacktrackOutcome>;
+  /**
+   * Rewinds the cluster in place to its state at `to` (1-second resolution); restarts it if it was running.
+   * History outside `options.windowSeconds` is pruned afterwards.
+   */
+  backtrack(id: string, to: Date, options?: BacktrackOptions): Promise<BacktrackOutcome>;
   /** Stops the server and deletes all the cluster's data. */
   destroy(id: string): Promise<void>;
   info(id: string): Promise<ClusterDataInfo>;

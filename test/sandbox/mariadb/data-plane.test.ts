@@ -112,7 +112,7 @@ describe('MariaDB data plane: create, start, stop', function () {
     const dir = join(home.home, 'clusters', spec.id);
     await plane.stop(spec.id);
     const scratch = join(dir, 'work', 'backtrack-e1');
-    await cp(join(dir, 'snapshots', 'e0-base'), scratch, { recursive: true });
+    await cp(join(dir, 'data'), scratch, { recursive: true });
     const replay = await startMariaDbServer({
       datadir: scratch,
       socket: join(dir, 'replay.sock'),

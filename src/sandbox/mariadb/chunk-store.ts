@@ -1,0 +1,413 @@
+/**
+ * Sealed snapshots of data directories as a content-addressed store of fixed-size chunks.
+ *
+ * A data directory is cut into 64 KiB chunks (four InnoDB pages); each chunk is named by its SHA-256 (128
+ * bits kept) and stored once, deflated at the fastest level, in `chunks/<2 hex>/<30 hex>`. A snapshot is a
+ * manifest (`manifests/<name>.json.gz`): every directory, file and symlink with its mode, size, mtime and the
+ * ids of its chunks in order. All-zero chunks (InnoDB's free pages, the unused part of a redo log) are not
+ * stored at all. Consecutive snapshots of one cluster differ in the pages a few statements touched, so a
+ * snapshot costs the compressed size of the chunks that changed since any snapshot still kept, not a copy of
+ * the directory.
+ *
+ * A snapshot becomes a plain directory again by `patch`: given a directory and the manifest it matches,
+ * only the chunks that differ are written, so turning the live directory into a nearby snapshot writes
+ * kilobytes, not the whole directory. Chunks no manifest names any more are removed by `collectGarbage`.
+ */
+import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { deflateRaw, gunzip, gzip, inflateRaw, constants as zlibConstants } from 'node:zlib';
+import { DataPlaneError } from './errors.js';
+import { exists } from './fs-utils.js';
+
+const deflateRawAsync = promisify(deflateRaw);
+const inflateRawAsync = promisify(inflateRaw);
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Bytes per chunk: small enough that a changed page costs little, large enough to keep the file count low. */
+export const CHUNK_SIZE = 64 * 1024;
+/** Characters of a chunk id (hex of the first 16 bytes of its SHA-256). */
+const ID_LENGTH = 32;
+/** The id of a chunk that is all zeros; such chunks are never stored. */
+const ZERO_ID = '0'.repeat(ID_LENGTH);
+/** Files are read in blocks of this many bytes and cut into chunks. */
+const READ_BLOCK = 64 * CHUNK_SIZE;
+/** Chunks compressed, written or read at once (zlib runs on libuv's thread pool). */
+const PARALLEL = 4;
+const TAG_RAW = 0;
+const TAG_DEFLATE = 1;
+const ZEROS = Buffer.alloc(CHUNK_SIZE);
+
+export type ManifestEntry =
+  | { path: string; kind: 'dir'; mode: number }
+  | {
+      path: string;
+      kind: 'file';
+      mode: number;
+      size: number;
+      mtimeMs: number;
+      /** The ids of the file's chunks, concatenated (ID_LENGTH characters each). */
+      chunks: string;
+    }
+  | { path: string; kind: 'symlink'; target: string };
+
+export interface Manifest {
+  version: 1;
+  chunkSize: number;
+  /** In walk order: a directory comes before what it holds. Paths are relative, with `/`. */
+  entries: ManifestEntry[];
+}
+
+export interface SealStats {
+  /** Chunks that were not in the store yet. */
+  newChunks: number;
+  /** Their bytes as stored (compressed). */
+  storedBytes: number;
+}
+
+export class ChunkStore {
+  private readonly chunksDir: string;
+  private readonly manifestsDir: string;
+  private known: Set<string> | undefined;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(readonly dir: string) {
+    this.chunksDir = join(dir, 'chunks');
+    this.manifestsDir = join(dir, 'manifests');
+  }
+
+  /** The manifest of `dir` as it is now, reading every file; nothing is stored. */
+  async scan(dir: string): Promise<Manifest> {
+    return (await this.walk(dir, false)).manifest;
+  }
+
+  /** Stores `dir` as snapshot `name` (replacing any snapshot of that name) and returns its manifest. */
+  async seal(dir: string, name: string): Promise<{ manifest: Manifest; stats: SealStats }> {
+    const result = await this.walk(dir, true);
+    await this.writeManifest(name, result.manifest);
+    return result;
+  }
+
+  /** Stores `manifest` as snapshot `name`: every chunk it names must be in the store already. */
+  async writeManifest(name: string, manifest: Manifest): Promise<void> {
+    await mkdir(this.manifestsDir, { recursive: true });
+    const path = this.manifestPath(name);
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, await gzipAsync(JSON.stringify(manifest), { level: 1 }));
+    await rename(temporary, path);
+  }
+
+  async read(name: string): Promise<Manifest> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.manifestPath(name));
+    } catch (error) {
+      throw new DataPlaneError('ToolFailed', `Snapshot ${name} is missing from ${this.manifestsDir}.`, {
+        cause: error,
+      });
+    }
+    const manifest = JSON.parse((await gunzipAsync(data)).toString('utf8')) as Manifest;
+    if (manifest.version !== 1 || manifest.chunkSize !== CHUNK_SIZE) {
+      throw new DataPlaneError('ToolFailed', `Snapshot ${name} is in a format this labrun cannot read.`);
+    }
+    return manifest;
+  }
+
+  has(name: string): Promise<boolean> {
+    return exists(this.manifestPath(name));
+  }
+
+  async names(): Promise<string[]> {
+    const files = await readdir(this.manifestsDir).catch(() => [] as string[]);
+    return files.filter((file) => file.endsWith('.json.gz')).map((file) => file.slice(0, -'.json.gz'.length));
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(this.manifestPath(name), { force: true });
+  }
+
+  /**
+   * Makes `dir` hold exactly the snapshot `target`. `current` is the manifest `dir` matches now (from `scan`
+   * or `seal`, with nothing written since); only what differs from it is written. Without `current`, `dir`
+   * must not exist and is created from scratch.
+   */
+  async patch(dir: string, current: Manifest | undefined, target: Manifest): Promise<void> {
+    const before = new Map((current?.entries ?? []).map((entry) => [entry.path, entry]));
+    const wanted = new Map(target.entries.map((entry) => [entry.path, entry]));
+    if (!current) await mkdir(dir, { recursive: false });
+    // What the target does not have, or has as another kind of entry, goes first (deepest paths first).
+    const obsolete = [...before.values()]
+      .filter((entry) => wanted.get(entry.path)?.kind !== entry.kind)
+      .sort((a, b) => b.path.length - a.path.length);
+    for (const entry of obsolete) {
+      await rm(join(dir, entry.path), { recursive: true, force: true });
+      before.delete(entry.path);
+    }
+    const pool = new Pool(PARALLEL);
+    for (const entry of target.entries) {
+      const path = join(dir, entry.path);
+      const old = before.get(entry.path);
+      if (entry.kind === 'dir') {
+        if (!old) await mkdir(path, { recursive: true, mode: entry.mode });
+        await chmod(path, entry.mode);
+      } else if (entry.kind === 'symlink') {
+        if (old?.kind === 'symlink' && old.target === entry.target) continue;
+        await rm(path, { force: true });
+        await symlink(entry.target, path);
+      } else {
+        await this.patchFile(path, old?.kind === 'file' ? old : undefined, entry, pool);
+      }
+    }
+    await pool.drain();
+  }
+
+  /** Removes every chunk no snapshot names (and leftovers of interrupted writes); returns how many. */
+  async collectGarbage(): Promise<number> {
+    const referenced = new Set<string>();
+    for (const name of await this.names()) {
+      for (const entry of (await this.read(name)).entries) {
+        if (entry.kind !== 'file') continue;
+        for (let at = 0; at < entry.chunks.length; at += ID_LENGTH) {
+          referenced.add(entry.chunks.slice(at, at + ID_LENGTH));
+        }
+      }
+    }
+    let removed = 0;
+    const known = await this.knownChunks();
+    for (const prefix of await readdir(this.chunksDir).catch(() => [] as string[])) {
+      for (const file of await readdir(join(this.chunksDir, prefix)).catch(() => [] as string[])) {
+        const id = prefix + file;
+        if (referenced.has(id)) continue;
+        await rm(join(this.chunksDir, prefix, file), { force: true });
+        known.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  // ------------------------------------------------------------------------------------------ internals
+
+  private manifestPath(name: string): string {
+    return join(this.manifestsDir, `${name}.json.gz`);
+  }
+
+  private chunkPath(id: string): string {
+    return join(this.chunksDir, id.slice(0, 2), id.slice(2));
+  }
+
+  private async knownChunks(): Promise<Set<string>> {
+    if (this.known) return this.known;
+    const known = new Set<string>();
+    for (const prefix of await readdir(this.chunksDir).catch(() => [] as string[])) {
+      for (const file of await readdir(join(this.chunksDir, prefix)).catch(() => [] as string[])) {
+        if (file.length === ID_LENGTH - 2) known.add(prefix + file);
+      }
+    }
+    this.known = known;
+    return known;
+  }
+
+  private async walk(root: string, store: boolean): Promise<{ manifest: Manifest; stats: SealStats }> {
+    const entries: ManifestEntry[] = [];
+    const stats: SealStats = { newChunks: 0, storedBytes: 0 };
+    const known = store ? await this.knownChunks() : new Set<string>();
+    const pool = new Pool(PARALLEL);
+    const visit = async (relative: string): Promise<void> => {
+      const names: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
+      names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const dirent of names) {
+        const path = relative ? `${relative}/${dirent.name}` : dirent.name;
+        const full = join(root, path);
+        const info = await lstat(full);
+        if (info.isDirectory()) {
+          entries.push({ path, kind: 'dir', mode: info.mode & 0o7777 });
+          await visit(path);
+        } else if (info.isSymbolicLink()) {
+          entries.push({ path, kind: 'symlink', target: await readlink(full) });
+        } else if (info.isFile()) {
+          const chunks = await this.hashFile(full, info.size, store ? known : undefined, pool, stats);
+          entries.push({
+            path,
+            kind: 'file',
+            mode: info.mode & 0o7777,
+            size: info.size,
+            mtimeMs: info.mtimeMs,
+            chunks,
+          });
+        }
+        // Sockets and fifos have no content to keep; a data directory holds none while its server is down.
+      }
+    };
+    try {
+      await visit('');
+    } finally {
+      await pool.drain();
+    }
+    return { manifest: { version: 1, chunkSize: CHUNK_SIZE, entries }, stats };
+  }
+
+  /** The chunk ids of a file; with `known`, chunks not in the store yet are written to it. */
+  private async hashFile(
+    path: string,
+    size: number,
+    known: Set<string> | undefined,
+    pool: Pool,
+    stats: SealStats,
+  ): Promise<string> {
+    const ids: string[] = [];
+    const handle = await open(path, 'r');
+    try {
+      const block = Buffer.allocUnsafe(READ_BLOCK);
+      for (let offset = 0; offset < size; offset += READ_BLOCK) {
+        const { bytesRead } = await handle.read(block, 0, Math.min(READ_BLOCK, size - offset), offset);
+        for (let at = 0; at < bytesRead; at += CHUNK_SIZE) {
+          const chunk = block.subarray(at, Math.min(bytesRead, at + CHUNK_SIZE));
+          const id = chunkId(chunk);
+          ids.push(id);
+          if (!known || id === ZERO_ID || known.has(id)) continue;
+          known.add(id);
+          // The read buffer is reused, so the chunk is copied for the writer.
+          const copy = Buffer.from(chunk);
+          await pool.submit(async () => {
+            const stored = await this.writeChunk(id, copy);
+            stats.storedBytes += stored;
+            stats.newChunks++;
+          });
+        }
+        if (bytesRead === 0) break;
+      }
+    } finally {
+      await handle.close();
+    }
+    return ids.join('');
+  }
+
+  private async writeChunk(id: string, data: Buffer): Promise<number> {
+    const deflated = await deflateRawAsync(data, { level: zlibConstants.Z_BEST_SPEED });
+    const body =
+      deflated.length < data.length
+        ? Buffer.concat([Buffer.of(TAG_DEFLATE), deflated])
+        : Buffer.concat([Buffer.of(TAG_RAW), data]);
+    const path = this.chunkPath(id);
+    const prefixDir = join(this.chunksDir, id.slice(0, 2));
+    if (!this.madeDirs.has(prefixDir)) {
+      await mkdir(prefixDir, { recursive: true });
+      this.madeDirs.add(prefixDir);
+    }
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, body);
+    await rename(temporary, path);
+    return body.length;
+  }
+
+  private async readChunk(id: string): Promise<Buffer> {
+    let body: Buffer;
+    try {
+      body = await readFile(this.chunkPath(id));
+    } catch (error) {
+      throw new DataPlaneError('ToolFailed', `Chunk ${id} is missing from ${this.chunksDir}.`, {
+        cause: error,
+      });
+    }
+    const data = body[0] === TAG_DEFLATE ? await inflateRawAsync(body.subarray(1)) : body.subarray(1);
+    if (chunkId(data) !== id) {
+      throw new DataPlaneError('ToolFailed', `Chunk ${id} in ${this.chunksDir} is damaged.`);
+    }
+    return data;
+  }
+
+  private async patchFile(
+    path: string,
+    old: Extract<ManifestEntry, { kind: 'file' }> | undefined,
+    entry: Extract<ManifestEntry, { kind: 'file' }>,
+    pool: Pool,
+  ): Promise<void> {
+    const handle: FileHandle = await open(path, old ? 'r+' : 'w', entry.mode);
+    const writes = new Pool(PARALLEL);
+    try {
+      await handle.truncate(entry.size);
+      const oldSize = old?.size ?? 0;
+      const count = entry.chunks.length / ID_LENGTH;
+      for (let index = 0; index < count; index++) {
+        const id = entry.chunks.slice(index * ID_LENGTH, (index + 1) * ID_LENGTH);
+        const previous = old?.chunks.slice(index * ID_LENGTH, (index + 1) * ID_LENGTH);
+        if (id === previous) continue;
+        const offset = index * CHUNK_SIZE;
+        const length = Math.min(CHUNK_SIZE, entry.size - offset);
+        if (id === ZERO_ID) {
+          // Past the old end the truncate left zeros (a hole) already.
+          if (offset < oldSize) await writeAll(handle, ZEROS.subarray(0, length), offset);
+          continue;
+        }
+        await writes.submit(async () => writeAll(handle, await this.readChunk(id), offset));
+      }
+      await writes.drain();
+    } finally {
+      await handle.close();
+    }
+    await pool.submit(async () => {
+      await chmod(path, entry.mode);
+      const mtime = entry.mtimeMs / 1000;
+      await utimes(path, mtime, mtime);
+    });
+  }
+}
+
+function chunkId(chunk: Buffer): string {
+  if (chunk.equals(ZEROS.subarray(0, chunk.length))) return ZERO_ID;
+  return createHash('sha256').update(chunk).digest('hex').slice(0, ID_LENGTH);
+}
+
+async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+/** Runs tasks with at most `size` in flight; `submit` waits for a free slot, `drain` for all and throws. */
+class Pool {
+  private readonly running = new Set<Promise<void>>();
+  private failure: unknown;
+  private failed = false;
+
+  constructor(private readonly size: number) {}
+
+  async submit(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.size) await Promise.race(this.running);
+    if (this.failed) throw this.failure;
+    const run: Promise<void> = task()
+      .catch((error: unknown) => {
+        if (!this.failed) {
+          this.failed = true;
+          this.failure = error;
+        }
+      })
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.race(this.running);
+    if (this.failed) throw this.failure;
+  }
+}

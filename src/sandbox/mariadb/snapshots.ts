@@ -1,0 +1,80 @@
+/**
+ * A cluster's snapshots, by name. A snapshot is sealed into the cluster's chunk store (see chunk-store.ts),
+ * except a first base that has never been started: the copy a clone or create just made stays a plain
+ * directory under snapshots/, so the first start moves it into place as the live directory after sealing it,
+ * and a clone that is never started costs no sealing at all. Older homes may still hold plain snapshots of
+ * every kind; `packAll` seals them, after which the live directory is the only uncompressed copy.
+ */
+import { readdir, rename, rm } from 'node:fs/promises';
+import { ChunkStore, type Manifest, type SealStats } from './chunk-store.js';
+import { copyDirectory, exists } from './fs-utils.js';
+import { snapshotDir, type ClusterPaths } from './layout.js';
+
+export class Snapshots {
+  readonly store: ChunkStore;
+
+  constructor(private readonly paths: ClusterPaths) {
+    this.store = new ChunkStore(paths.store);
+  }
+
+  /** The directory of a plain snapshot `name`, or undefined when it is sealed (or missing). */
+  async plain(name: string): Promise<string | undefined> {
+    const dir = snapshotDir(this.paths, name);
+    return (await exists(dir)) ? dir : undefined;
+  }
+
+  async has(name: string): Promise<boolean> {
+    return (await this.plain(name)) !== undefined || (await this.store.has(name));
+  }
+
+  /** Every snapshot name, plain or sealed. */
+  async names(): Promise<string[]> {
+    const plain = await readdir(this.paths.snapshots).catch(() => [] as string[]);
+    return [...new Set([...plain, ...(await this.store.names())])].sort();
+  }
+
+  /**
+   * Seals the plain snapshot `name` into the store (a no-op for one already sealed). Its directory is then
+   * removed, or moved to `keepAt` when given: the same files, now free to change.
+   */
+  async pack(name: string, keepAt?: string): Promise<Manifest> {
+    const dir = await this.plain(name);
+    if (dir === undefined) return this.store.read(name);
+    const { manifest } = await this.store.seal(dir, name);
+    if (keepAt !== undefined) await rename(dir, keepAt);
+    else await rm(dir, { recursive: true, force: true });
+    return manifest;
+  }
+
+  /** Seals every plain snapshot. */
+  async packAll(): Promise<void> {
+    for (const name of await readdir(this.paths.snapshots).catch(() => [] as string[])) {
+      await this.pack(name);
+    }
+  }
+
+  /** Creates `target` (which must not exist) holding snapshot `name`. */
+  async materialize(name: string, target: string): Promise<void> {
+    const dir = await this.plain(name);
+    if (dir !== undefined) await copyDirectory(dir, target);
+    else await this.store.patch(target, undefined, await this.store.read(name));
+  }
+
+  /** Turns `dir`, which matches `current`, into snapshot `name`, writing only what differs. */
+  async patch(dir: string, current: Manifest, name: string): Promise<void> {
+    await this.store.patch(dir, current, await this.pack(name));
+  }
+
+  seal(dir: string, name: string): Promise<{ manifest: Manifest; stats: SealStats }> {
+    return this.store.seal(dir, name);
+  }
+
+  scan(dir: string): Promise<Manifest> {
+    return this.store.scan(dir);
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(snapshotDir(this.paths, name), { recursive: true, force: true });
+    await this.store.remove(name);
+  }
+}
