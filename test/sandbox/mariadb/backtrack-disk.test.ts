@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  createMariaDbDataPlane,
+  isDataPlaneError,
+  type DataPlane,
+} from '../../../src/sandbox/mariadb/index.js';
+import { diskUsage } from '../../../src/sandbox/mariadb/fs-utils.js';
+import type { ClusterStorageSpec } from '../../../src/sandbox/mariadb/types.js';
+import { checksum, clusterSpec, fillTable, nextSecond, serverNow, sql, tempHome } from './fixtures.js';
+
+const ROWS = 20_000;
+const DAY = 86_400;
+
+describe('MariaDB data plane: disk of backtracks', function () {
+  this.timeout(300_000);
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let plane: DataPlane;
+  let source: ClusterStorageSpec;
+  let clone: ClusterStorageSpec;
+  let dir: string;
+  const marks: Array<{ at: Date; sum: number | null }> = [];
+
+  /** A few statements spread over the table, a mark with its checksum, more statements, then back to the mark. */
+  async function round(seed: number, windowSeconds: number): Promise<{ at: Date; sum: number | null }> {
+    const ids = (step: number): string =>
+      Array.from({ length: 50 }, (_, i) => 1 + ((seed * 7919 + i * step) % ROWS)).join(',');
+    await sql(clone, `UPDATE items SET k = k + 1 WHERE id IN (${ids(104_729)})`);
+    await nextSecond();
+    const at = new Date(Math.floor((await serverNow(clone)).getTime() / 1000) * 1000);
+    const mark = { at, sum: await checksum(clone, 'items') };
+    await nextSecond();
+    await sql(clone, `DELETE FROM items WHERE id IN (${ids(7_717)})`);
+    await nextSecond();
+    await plane.backtrack(clone.id, at, { windowSeconds });
+    assert.equal(await checksum(clone, 'items'), mark.sum, `round ${seed}: the state at the mark`);
+    marks.push(mark);
+    return mark;
+  }
+
+  const record = async (): Promise<{ epochs: Array<{ index: number; startedAt: string }> }> =>
+    JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8'));
+  const chunkCount = async (): Promise<number> => {
+    let count = 0;
+    for (const prefix of await readdir(join(dir, 'store', 'chunks'))) {
+      count += (await readdir(join(dir, 'store', 'chunks', prefix))).length;
+    }
+    return count;
+  };
+  const manifests = async (): Promise<string[]> =>
+    (await readdir(join(dir, 'store', 'manifests'))).map((file) => file.replace('.json.gz', '')).sort();
+
+  before(async () => {
+    home = await tempHome();
+    plane = createMariaDbDataPlane({ home: home.home });
+    source = await clusterSpec('disk-source');
+    clone = await clusterSpec('disk-clone');
+    await plane.createCluster(source);
+    await fillTable(source, 'items', ROWS, 5);
+    await plane.cloneCluster(source.id, clone);
+    await plane.start(clone.id);
+    await plane.stop(source.id);
+    dir = join(home.home, 'clusters', clone.id);
+    await nextSecond();
+  });
+
+  after(async () => {
+    await plane?.shutdown().catch(() => undefined);
+    await home?.remove();
+  });
+
+  it('grows by the chunks that changed, not by copies of the data directory', async () => {
+    const before = (await plane.info(clone.id)).dataBytes;
+    const live = await diskUsage(join(dir, 'data'));
+    for (let seed = 1; seed <= 4; seed++) await round(seed, DAY);
+    const after = (await plane.info(clone.id)).dataBytes;
+    // Each backtrack used to keep two more full copies of the data directory (an end state and a new base,
+    // redo log included): after four, the clone was several times its size. Now the live directory is the
+    // only uncompressed copy and the snapshots share every chunk that did not change.
+    assert.ok(
+      after < before + live / 2,
+      `after 4 backtracks ${after} bytes, before ${before} (live directory ${live})`,
+    );
+    assert.deepEqual(await readdir(join(dir, 'snapshots')).catch(() => []), [], 'no plain snapshot copies');
+    assert.deepEqual(
+      await manifests(),
+      ['e0-base', 'e0-end', 'e1-base', 'e1-end', 'e2-base', 'e2-end', 'e3-base', 'e3-end', 'e4-base'],
+      'a day-long window keeps every epoch',
+    );
+  });
+
+  it('still reaches a time before earlier backtracks inside the window', async () => {
+    await plane.backtrack(clone.id, marks[1]!.at, { windowSeconds: DAY });
+    assert.equal(await checksum(clone, 'items'), marks[1]!.sum);
+    assert.equal((await record()).epochs.length, 6);
+  });
+
+  it('deletes the epochs, snapshots, binlogs and chunks the window no longer reaches', async () => {
+    const chunksBefore = await chunkCount();
+    const earliestBefore = (await plane.info(clone.id)).earliestBacktrackTime;
+    // The current epoch (5) began with the last backtrack; this round ends it several seconds later with a
+    // 2-second window, so only epoch 5 (current 2 s ago) and the new epoch 6 remain.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const mark = await round(10, 2);
+    const kept = (await record()).epochs.map((epoch) => epoch.index);
+    assert.deepEqual(kept, [5, 6]);
+    assert.deepEqual(await manifests(), ['e5-base', 'e5-end', 'e6-base']);
+    assert.deepEqual((await readdir(join(dir, 'binlogs'))).sort(), ['e5', 'e6']);
+    assert.ok((await chunkCount()) < chunksBefore, 'chunks only the deleted snapshots named are gone');
+
+    const info = await plane.info(clone.id);
+    assert.ok(info.earliestBacktrackTime.getTime() > earliestBefore.getTime());
+    assert.ok(info.earliestBacktrackTime.getTime() <= mark.at.getTime());
+    await assert.rejects(plane.backtrack(clone.id, marks[0]!.at, { windowSeconds: 2 }), (error: unknown) =>
+      isDataPlaneError(error, 'BacktrackTimeOutOfRange'),
+    );
+    assert.equal(await checksum(clone, 'items'), mark.sum, 'a refused backtrack leaves the data alone');
+  });
+});
