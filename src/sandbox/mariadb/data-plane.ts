@@ -559,7 +559,7 @@ export class MariaDbDataPlane implements DataPlane {
     await writeClusterRecord(paths.record, { ...record, epochs: [...epochs, next] });
     if (built) await rename(work, paths.data);
     await rm(paths.work, { recursive: true, force: true });
-    const pruned = await this.pruneLocked(id, snapshots, options.windowSeconds);
+    const pruned = await this.pruneLocked(id, snapshots, endedAt, options.windowSeconds);
     phases.mark('prune');
     if (wasRunning) await this.startLocked(id);
     phases.mark('start');
@@ -574,15 +574,21 @@ export class MariaDbDataPlane implements DataPlane {
   /**
    * Deletes what no backtrack in the window can need: the epochs that ended before the window began (their
    * binlogs and the snapshots no kept epoch names), then every chunk no snapshot names. Without a window,
-   * only snapshots and chunks nothing names (left by an interrupted backtrack) go.
+   * only snapshots and chunks nothing names (left by an interrupted backtrack) go. The window is measured
+   * back from `now`, the moment the backtrack began: what it keeps does not depend on how long it took.
    */
-  private async pruneLocked(id: string, snapshots: Snapshots, windowSeconds?: number): Promise<string> {
+  private async pruneLocked(
+    id: string,
+    snapshots: Snapshots,
+    now: Date,
+    windowSeconds?: number,
+  ): Promise<string> {
     const paths = clusterPaths(this.home, id);
     const record = await this.record(id);
     const kept =
       windowSeconds === undefined
         ? record.epochs
-        : retainedEpochs(record, floorSecond(new Date(this.now().getTime() - windowSeconds * 1000)));
+        : retainedEpochs(record, floorSecond(new Date(now.getTime() - windowSeconds * 1000)));
     const dropped = record.epochs.filter((epoch) => !kept.includes(epoch));
     if (dropped.length > 0) {
       await writeClusterRecord(paths.record, { ...record, epochs: kept });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createMariaDbDataPlane,
   isDataPlaneError,
   type DataPlane,
 } from '../../../src/sandbox/mariadb/index.js';
-import { diskUsage } from '../../../src/sandbox/mariadb/fs-utils.js';
+import { ChunkStore } from '../../../src/sandbox/mariadb/chunk-store.js';
+import { diskUsage, exists } from '../../../src/sandbox/mariadb/fs-utils.js';
 import type { ClusterStorageSpec } from '../../../src/sandbox/mariadb/types.js';
 import { checksum, clusterSpec, fillTable, nextSecond, serverNow, sql, tempHome } from './fixtures.js';
 
@@ -100,7 +101,8 @@ describe('MariaDB data plane: disk of backtracks', function () {
     const chunksBefore = await chunkCount();
     const earliestBefore = (await plane.info(clone.id)).earliestBacktrackTime;
     // The current epoch (5) began with the last backtrack; this round ends it several seconds later with a
-    // 2-second window, so only epoch 5 (current 2 s ago) and the new epoch 6 remain.
+    // 2-second window, measured back from the moment the backtrack began: epoch 5 was current then, the
+    // epochs before it had ended, so only epoch 5 and the new epoch 6 remain.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const mark = await round(10, 2);
     const kept = (await record()).epochs.map((epoch) => epoch.index);
@@ -116,5 +118,28 @@ describe('MariaDB data plane: disk of backtracks', function () {
       isDataPlaneError(error, 'BacktrackTimeOutOfRange'),
     );
     assert.equal(await checksum(clone, 'items'), mark.sum, 'a refused backtrack leaves the data alone');
+  });
+
+  it('rebuilds the live directory from the end state a backtrack sealed before it was interrupted', async () => {
+    await sql(clone, 'UPDATE items SET k = k + 1 WHERE id <= 10');
+    const written = await checksum(clone, 'items');
+    await plane.stop(clone.id);
+    // Where a backtrack of epoch 6 stands once it has sealed the end state and taken the live directory
+    // as its scratch copy; then the process dies.
+    await new ChunkStore(join(dir, 'store')).seal(join(dir, 'data'), 'e6-end');
+    await mkdir(join(dir, 'work'), { recursive: true });
+    await rename(join(dir, 'data'), join(dir, 'work', 'backtrack-e7'));
+    await plane.shutdown();
+    plane = createMariaDbDataPlane({ home: home.home });
+    await plane.start(clone.id);
+    assert.equal(await exists(join(dir, 'work')), false);
+    assert.equal(await checksum(clone, 'items'), written, 'the writes of the interrupted epoch are kept');
+    await nextSecond();
+    const at = new Date(Math.floor((await serverNow(clone)).getTime() / 1000) * 1000);
+    await nextSecond();
+    await sql(clone, 'DELETE FROM items WHERE id <= 10');
+    await nextSecond();
+    await plane.backtrack(clone.id, at, { windowSeconds: DAY });
+    assert.equal(await checksum(clone, 'items'), written);
   });
 });
