@@ -2,7 +2,9 @@
  * Sealed snapshots of data directories as a content-addressed store of fixed-size chunks.
  *
  * A data directory is cut into 64 KiB chunks (four InnoDB pages); each chunk is named by its SHA-256 (128
- * bits kept) and stored once, deflated at the fastest level, in `chunks/<2 hex>/<30 hex>`. A snapshot is a
+ * bits kept) and stored once in `chunks/<2 hex>/<30 hex>`, deflated at the fastest level when the seal is
+ * small (the few pages a backtrack's statements touched) and as it is past that (a whole new table: deflate
+ * runs at under 100 MB/s, which would make a backtrack of a freshly loaded table take many seconds). A snapshot is a
  * manifest (`manifests/<name>.json.gz`): every directory, file and symlink with its mode, size, mtime and the
  * ids of its chunks in order. All-zero chunks (InnoDB's free pages, the unused part of a redo log) are not
  * stored at all. Consecutive snapshots of one cluster differ in the pages a few statements touched, so a
@@ -49,8 +51,10 @@ const ID_LENGTH = 32;
 const ZERO_ID = '0'.repeat(ID_LENGTH);
 /** Files are read in blocks of this many bytes and cut into chunks. */
 const READ_BLOCK = 64 * CHUNK_SIZE;
+/** New chunks a seal deflates; later ones are stored as they are, so a big seal costs little more than a copy. */
+const DEFLATE_BUDGET = 256;
 /** Chunks compressed, written or read at once (zlib runs on libuv's thread pool). */
-const PARALLEL = 4;
+const PARALLEL = 8;
 const TAG_RAW = 0;
 const TAG_DEFLATE = 1;
 const ZEROS = Buffer.alloc(CHUNK_SIZE);
@@ -78,6 +82,8 @@ export interface Manifest {
 export interface SealStats {
   /** Chunks that were not in the store yet. */
   newChunks: number;
+  /** Of those, the ones stored deflated. */
+  deflatedChunks: number;
   /** Their bytes as stored (compressed). */
   storedBytes: number;
 }
@@ -227,7 +233,7 @@ export class ChunkStore {
 
   private async walk(root: string, store: boolean): Promise<{ manifest: Manifest; stats: SealStats }> {
     const entries: ManifestEntry[] = [];
-    const stats: SealStats = { newChunks: 0, storedBytes: 0 };
+    const stats: SealStats = { newChunks: 0, deflatedChunks: 0, storedBytes: 0 };
     const known = store ? await this.knownChunks() : new Set<string>();
     const pool = new Pool(PARALLEL);
     const visit = async (relative: string): Promise<void> => {
@@ -286,10 +292,12 @@ export class ChunkStore {
           known.add(id);
           // The read buffer is reused, so the chunk is copied for the writer.
           const copy = Buffer.from(chunk);
+          const deflate = stats.newChunks < DEFLATE_BUDGET;
+          stats.newChunks++;
           await pool.submit(async () => {
-            const stored = await this.writeChunk(id, copy);
+            const stored = await this.writeChunk(id, copy, deflate);
             stats.storedBytes += stored;
-            stats.newChunks++;
+            if (deflate) stats.deflatedChunks++;
           });
         }
         if (bytesRead === 0) break;
@@ -300,10 +308,10 @@ export class ChunkStore {
     return ids.join('');
   }
 
-  private async writeChunk(id: string, data: Buffer): Promise<number> {
-    const deflated = await deflateRawAsync(data, { level: zlibConstants.Z_BEST_SPEED });
+  private async writeChunk(id: string, data: Buffer, deflate: boolean): Promise<number> {
+    const deflated = deflate ? await deflateRawAsync(data, { level: zlibConstants.Z_BEST_SPEED }) : undefined;
     const body =
-      deflated.length < data.length
+      deflated && deflated.length < data.length
         ? Buffer.concat([Buffer.of(TAG_DEFLATE), deflated])
         : Buffer.concat([Buffer.of(TAG_RAW), data]);
     const path = this.chunkPath(id);
@@ -318,7 +326,7 @@ export class ChunkStore {
     return body.length;
   }
 
-  private async readChunk(id: string): Promise<Buffer> {
+  private async readChunk(id: string, length: number): Promise<Buffer> {
     let body: Buffer;
     try {
       body = await readFile(this.chunkPath(id));
@@ -328,7 +336,9 @@ export class ChunkStore {
       });
     }
     const data = body[0] === TAG_DEFLATE ? await inflateRawAsync(body.subarray(1)) : body.subarray(1);
-    if (chunkId(data) !== id) {
+    // Chunks are written under a temporary name and renamed, so a chunk file is whole or absent; its length
+    // is checked, not its hash, which would cost as much as the write.
+    if (data.length !== length) {
       throw new DataPlaneError('ToolFailed', `Chunk ${id} in ${this.chunksDir} is damaged.`);
     }
     return data;
@@ -357,7 +367,7 @@ export class ChunkStore {
           if (offset < oldSize) await writeAll(handle, ZEROS.subarray(0, length), offset);
           continue;
         }
-        await writes.submit(async () => writeAll(handle, await this.readChunk(id), offset));
+        await writes.submit(async () => writeAll(handle, await this.readChunk(id, length), offset));
       }
       await writes.drain();
     } finally {
