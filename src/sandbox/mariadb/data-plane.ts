@@ -109,6 +109,12 @@ export class MariaDbDataPlane implements DataPlane {
   private readonly servers = new Map<string, MariaDbServer>();
   private readonly locks = new KeyedMutex();
   private readonly tallies = new Map<string, BinlogTally>();
+  /**
+   * Bytes of each cluster's chunk store, measured once after it last changed: it holds thousands of files,
+   * and DescribeDBClusters (polled by every waiter) asks for the cluster's size each time.
+   */
+  private readonly storeBytes = new Map<string, number>();
+  private storeGeneration = 0;
   private nextServerId = FIRST_SERVER_ID;
   private ready: Promise<void> | undefined;
   /** Binlog events carry the servers' wall-clock seconds, so the timeline is kept in that clock too. */
@@ -233,7 +239,13 @@ export class MariaDbDataPlane implements DataPlane {
 
   async backtrack(id: string, to: Date, options: BacktrackOptions = {}): Promise<BacktrackOutcome> {
     await this.init();
-    return this.locks.run([id], () => this.backtrackLocked(id, to, options));
+    return this.locks.run([id], async () => {
+      try {
+        return await this.backtrackLocked(id, to, options);
+      } finally {
+        this.storeChanged(id);
+      }
+    });
   }
 
   /**
@@ -262,10 +274,12 @@ export class MariaDbDataPlane implements DataPlane {
     const paths = clusterPaths(this.home, id);
     const server = this.servers.get(id);
     const running = server?.isRunning() ?? false;
-    const [dataBytes, changeRecords] = await Promise.all([
-      diskUsage(paths.dir),
+    const [otherBytes, storeBytes, changeRecords] = await Promise.all([
+      diskUsage(paths.dir, new Set([paths.store])),
+      this.storeUsage(id, paths),
       this.countChangeRecords(paths, record),
     ]);
+    const dataBytes = otherBytes + storeBytes;
     return {
       id,
       running,
@@ -365,8 +379,25 @@ export class MariaDbDataPlane implements DataPlane {
       await server.stop();
     }
     await rm(paths.dir, { recursive: true, force: true });
+    this.storeChanged(id);
     await removeServerLeftovers(paths.pidFile, paths.socket);
     for (const file of this.tallies.keys()) if (file.startsWith(paths.dir + '/')) this.tallies.delete(file);
+  }
+
+  private async storeUsage(id: string, paths: ClusterPaths): Promise<number> {
+    const known = this.storeBytes.get(id);
+    if (known !== undefined) return known;
+    const generation = this.storeGeneration;
+    const bytes = await diskUsage(paths.store);
+    // Kept only if no operation that changes a store ended meanwhile.
+    if (generation === this.storeGeneration) this.storeBytes.set(id, bytes);
+    return bytes;
+  }
+
+  /** Forgets the measured size of a cluster's chunk store, once an operation has changed it. */
+  private storeChanged(id: string): void {
+    this.storeGeneration++;
+    this.storeBytes.delete(id);
   }
 
   private allocateServerId(): number {
@@ -405,6 +436,7 @@ export class MariaDbDataPlane implements DataPlane {
         this.log(`cluster ${id}: data directory written from snapshot ${name} in ${Date.now() - packing} ms`);
       }
       await rename(staging, paths.data);
+      this.storeChanged(id);
     }
     await mkdir(epochBinlogDir(paths, epoch.index), { recursive: true });
     const started = Date.now();

@@ -11,8 +11,9 @@ export async function copyDirectory(from: string, to: string): Promise<void> {
   await runTool('Copying a data directory', 'cp', ['-a', '--reflink=auto', '--', from, to]);
 }
 
-/** Disk usage of a tree in bytes (allocated blocks, like du). */
-export async function diskUsage(path: string): Promise<number> {
+/** Disk usage of a tree in bytes (allocated blocks, like du), without the subtrees in `skip`. */
+export async function diskUsage(path: string, skip: ReadonlySet<string> = new Set()): Promise<number> {
+  if (skip.has(path)) return 0;
   let info;
   try {
     info = await lstat(path);
@@ -23,7 +24,7 @@ export async function diskUsage(path: string): Promise<number> {
   if (info.isDirectory()) {
     // A directory may vanish while it is measured (a backtrack moving snapshots): count what is there.
     const names = await readdir(path).catch(() => [] as string[]);
-    const sizes = await Promise.all(names.map((name) => diskUsage(join(path, name))));
+    const sizes = await Promise.all(names.map((name) => diskUsage(join(path, name), skip)));
     for (const size of sizes) total += size;
   }
   return total;
