@@ -128,6 +128,8 @@ try {
     );
     return `live ${mib(data!)}, store ${mib(store!)}, binlogs ${mib(binlogs!)}`;
   };
+  // The copy the clone's first start was made from is sealed in the background: measure once that is done.
+  await plane.settle(clone.id);
   const before = (await plane.info(clone.id)).dataBytes;
   record('clone before the backtracks', `${mib(before)} (${await breakdown()})`);
 

@@ -229,6 +229,10 @@ export class MariaDbDataPlane implements DataPlane {
     await this.locks.run([id], () => this.startLocked(id));
   }
 
+  async settle(id: string): Promise<void> {
+    await this.locks.run([id], async () => undefined);
+  }
+
   async stop(id: string): Promise<void> {
     await this.init();
     await this.locks.run([id], async () => {
@@ -395,6 +399,29 @@ export class MariaDbDataPlane implements DataPlane {
   }
 
   /** Forgets the measured size of a cluster's chunk store, once an operation has changed it. */
+  /**
+   * Seals the plain snapshot `name` (the copy a first start was made from) into the store and removes it, as
+   * the next task holding the cluster's lock: queued now, it runs once the current holder is done and before
+   * any operation asked for later, so a backtrack, a clone or a delete finds it sealed. A daemon that stops
+   * first leaves the plain copy, which the next backtrack seals (Snapshots.packAll).
+   */
+  private sealLater(id: string, paths: ClusterPaths, name: string): void {
+    void this.locks
+      .run([id], async () => {
+        const started = Date.now();
+        const snapshots = new Snapshots(paths);
+        if ((await snapshots.plain(name)) === undefined) return;
+        await snapshots.pack(name);
+        this.storeChanged(id);
+        this.log(`cluster ${id}: snapshot ${name} sealed in ${Date.now() - started} ms, after the start`);
+      })
+      .catch((error: unknown) => {
+        this.log(
+          `cluster ${id}: sealing snapshot ${name} after the start failed (${error instanceof Error ? error.message : String(error)}); the next backtrack seals it`,
+        );
+      });
+  }
+
   private storeChanged(id: string): void {
     this.storeGeneration++;
     this.storeBytes.delete(id);
@@ -428,9 +455,13 @@ export class MariaDbDataPlane implements DataPlane {
       const staging = `${paths.data}.staging`;
       await rm(staging, { recursive: true, force: true });
       const packing = Date.now();
-      if (await snapshots.plain(name)) {
-        await snapshots.pack(name, staging);
-        this.log(`cluster ${id}: snapshot ${name} sealed in ${Date.now() - packing} ms`);
+      const plain = await snapshots.plain(name);
+      if (plain !== undefined) {
+        // Copied, and sealed once the server serves (sealLater): hashing and storing every chunk of a
+        // freshly made copy is not on the way to the first connection. Until then the copy stays plain.
+        await copyDirectory(plain, staging);
+        this.log(`cluster ${id}: data directory copied from snapshot ${name} in ${Date.now() - packing} ms`);
+        this.sealLater(id, paths, name);
       } else {
         await snapshots.materialize(name, staging);
         this.log(`cluster ${id}: data directory written from snapshot ${name} in ${Date.now() - packing} ms`);

@@ -1,8 +1,8 @@
 /**
  * A cluster's snapshots, by name. A snapshot is sealed into the cluster's chunk store (see chunk-store.ts),
- * except a first base that has never been started: the copy a clone or create just made stays a plain
- * directory under snapshots/, so the first start moves it into place as the live directory after sealing it,
- * and a clone that is never started costs no sealing at all. Older homes may still hold plain snapshots of
+ * except a first base whose seal has not run yet: the copy a clone or create just made stays a plain
+ * directory under snapshots/; the first start copies it into place as the live directory and seals it in the
+ * background once the server serves, and a clone that is never started costs no sealing at all. Older homes may still hold plain snapshots of
  * every kind; `packAll` seals them, after which the live directory is the only uncompressed copy.
  */
 import { readdir, rename, rm } from 'node:fs/promises';

@@ -64,8 +64,13 @@ export interface DataPlane {
     target: ClusterStorageSpec,
     options?: CloneOptions,
   ): Promise<{ copiedAt: Date }>;
-  /** Starts serving SQL on the cluster's host:port. Idempotent. */
+  /**
+   * Starts serving SQL on the cluster's host:port. Idempotent. A first start returns once the server serves;
+   * sealing the copy it started from goes on in the background, before any later operation on the cluster.
+   */
   start(id: string): Promise<void>;
+  /** Resolves once everything queued on the cluster (the background seal of a first start included) is done. */
+  settle(id: string): Promise<void>;
   /** Stops the server, closing all connections. Idempotent. */
   stop(id: string): Promise<void>;
   /**
