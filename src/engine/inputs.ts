@@ -4,10 +4,15 @@
  * that carries every diagnostic at once.
  */
 import { resolveInputs, type InputSources } from '../runbook/index.js';
-import type { CompiledRunbook } from '../runbook/types.js';
+import type { CompiledRunbook, Diagnostic } from '../runbook/types.js';
 import { UsageError } from '../core/errors.js';
 
-export function resolveRunInputs(runbook: CompiledRunbook, sources: InputSources): Record<string, unknown> {
+export function resolveRunInputs(
+  runbook: CompiledRunbook,
+  sources: InputSources,
+  /** Told each warning (a `--set` that disagrees with the stack output the input reads). */
+  warn: (diagnostic: Diagnostic) => void = () => undefined,
+): Record<string, unknown> {
   const { values, diagnostics } = resolveInputs(runbook.inputs, {
     ...sources,
     // An empty variable (DBPASS= in a shell profile) is as good as unset, not a value.
@@ -15,6 +20,7 @@ export function resolveRunInputs(runbook: CompiledRunbook, sources: InputSources
       Object.entries(sources.env ?? process.env).filter(([, v]) => v !== undefined && v !== ''),
     ),
   });
+  for (const diagnostic of diagnostics) if (diagnostic.severity === 'warning') warn(diagnostic);
   const errors = diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => (d.file === '' ? { ...d, file: runbook.file } : d));

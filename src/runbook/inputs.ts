@@ -3,7 +3,7 @@
  * variables and defaults, in that order.
  */
 import { didYouMean } from './did-you-mean.js';
-import { error } from './diagnostic.js';
+import { error, warning } from './diagnostic.js';
 import type { Diagnostic, InputSpec, InputType } from './types.js';
 
 export class InputValueError extends Error {
@@ -128,6 +128,27 @@ export function resolveInputs(inputs: InputSpec[], sources: InputSources): Resol
     try {
       values[spec.name] = resolveInputValue(spec, chosen[1]);
       from[spec.name] = chosen[0];
+      const overridden = candidates.find(([source]) => source === 'stackOutput');
+      if (chosen[0] === 'set' && overridden && !spec.secret) {
+        // The stack says how it is (a sandbox's table size, say): a --set that disagrees is likely a slip.
+        let stackValue: string | number | boolean | undefined;
+        try {
+          stackValue = resolveInputValue(spec, overridden[1]);
+        } catch {
+          stackValue = undefined;
+        }
+        if (stackValue !== values[spec.name]) {
+          diagnostics.push(
+            warning(
+              'input-overrides-stack-output',
+              `--set ${spec.name}=${String(values[spec.name])} overrides the stack output ${spec.stackOutput} (${String(overridden[1])})`,
+              spec.span.file,
+              spec.span,
+              `leave out --set ${spec.name} to use the stack's value`,
+            ),
+          );
+        }
+      }
     } catch (cause) {
       const where =
         chosen[0] === 'set'

@@ -52,6 +52,7 @@ export type DiagnosticCode =
   | 'invalid-duration'
   | 'invalid-input-value'
   | 'missing-input'
+  | 'input-overrides-stack-output'
   /** A step that destroys data or resources the runbook did not create or declare disposable. */
   | 'destructive-step'
   /** An `aws` params member the operation's model does not have. */

@@ -35,6 +35,34 @@ steps:
     assert.deepEqual(values, { clusterName: 'auroralab-mysql-cluster', dbPassword: 'pw', tableSize: 1000 });
   });
 
+  it('warns when --set gives an input another value than the stack output it reads, never for a secret', async () => {
+    const runbook = await ws.compile(`name: overrides
+inputs:
+  tableSize: { type: integer, stackOutput: tableSize, default: 1000000 }
+  pollInterval: { stackOutput: pollInterval, default: 1s }
+  token: { secret: true, stackOutput: token }
+steps:
+  - id: noop
+    type: capture
+    name: x
+    value: "1"
+`);
+    const warnings: string[] = [];
+    const values = resolveRunInputs(
+      runbook,
+      {
+        set: { tableSize: '100000', pollInterval: '100ms', token: 'other-secret-value' },
+        stackOutputs: { tableSize: '1000000', pollInterval: '100ms', token: 'stack-secret-value' },
+      },
+      (d) => warnings.push(`${d.severity} ${d.code}: ${d.message} (${d.hint})`),
+    );
+    assert.equal(values.tableSize, 100000, 'the --set value still wins');
+    assert.deepEqual(warnings, [
+      'warning input-overrides-stack-output: --set tableSize=100000 overrides the stack output tableSize ' +
+        "(1000000) (leave out --set tableSize to use the stack's value)",
+    ]);
+  });
+
   it('reports every missing or bad input as one usage error, an empty variable counting as unset', async () => {
     const runbook = await ws.compile(yaml);
     assert.throws(

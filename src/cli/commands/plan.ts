@@ -16,7 +16,9 @@ export async function planCommand(file: string, flags: TargetFlags, output: Outp
   });
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: false });
-  const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
+  const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env }, (d) =>
+    output.err(`labrun: ${output.color.yellow('warning')}: ${d.message}`),
+  );
   if (!flags.allowDestructive) {
     const refusal = preflightGuard(runbook, values, target.env);
     if (refusal) throw refusal;

@@ -56,7 +56,9 @@ export async function resumeCommand(
   try {
     let values: Record<string, unknown>;
     try {
-      values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
+      values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env }, (d) =>
+        output.err(`labrun: ${output.color.yellow('warning')}: ${d.message}`),
+      );
     } catch (error) {
       if (error instanceof UsageError) {
         output.err(

@@ -40,7 +40,11 @@ export async function runCommand(file: string, flags: RunFlags, output: Output):
   const set = parseSets(flags.set);
   const target = await resolveTarget(flags, output, { startSandbox: true });
   try {
-    const values = resolveRunInputs(runbook, { set, stackOutputs: target.stackOutputs, env: target.env });
+    const values = resolveRunInputs(
+      runbook,
+      { set, stackOutputs: target.stackOutputs, env: target.env },
+      (d) => output.err(`labrun: ${output.color.yellow('warning')}: ${d.message}`),
+    );
     if (rerun) checkRerunInputs(runbook, rerun, values);
     if (rerun) {
       const { settings } = rerun;
