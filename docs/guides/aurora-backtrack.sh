@@ -173,7 +173,7 @@ SOURCE_INSTANCE_CLASS=$(aws rds describe-db-instances \
   --query 'DBInstances[0].DBInstanceClass' --output text)
 note sourceInstanceClass "$SOURCE_INSTANCE_CLASS"
 
-step 3/24 create-clone 'Create a copy-on-write clone of the lab cluster'
+step 3/24 clone-create 'Create the clone from the lab cluster (copy-on-write)'
 aws rds restore-db-cluster-to-point-in-time \
   --restore-type copy-on-write \
   --use-latest-restorable-time \
@@ -183,37 +183,37 @@ aws rds restore-db-cluster-to-point-in-time \
   --db-subnet-group-name "$DB_SUBNET_GROUP" \
   --backtrack-window "$BACKTRACK_WINDOW" >/dev/null
 
-step 4/24 wait-clone-cluster 'Wait for the clone cluster to become available'
-probe_wait_clone_cluster() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
-wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters cloning-failed' probe_wait_clone_cluster
+step 4/24 clone-wait-cluster 'Wait for the clone to become available'
+probe_clone_wait_cluster() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters cloning-failed' probe_clone_wait_cluster
 
-step 5/24 create-clone-instance 'Add a compute node to the clone'
+step 5/24 clone-create-instance 'Add a compute node to the clone'
 aws rds create-db-instance \
   --db-instance-class "$SOURCE_INSTANCE_CLASS" \
   --engine "$SOURCE_ENGINE" \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" >/dev/null
 
-step 6/24 wait-clone-instance 'Wait for the clone'\''s instance to become available'
-probe_wait_clone_instance() { aws rds describe-db-instances --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" --query 'DBInstances[0].DBInstanceStatus' --output text; }
-wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters' probe_wait_clone_instance
+step 6/24 clone-wait-instance 'Wait for the instance of the clone to become available'
+probe_clone_wait_instance() { aws rds describe-db-instances --db-instance-identifier "$CLUSTER_NAME-$CLONE_SUFFIX-instance" --query 'DBInstances[0].DBInstanceStatus' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting incompatible-restore incompatible-parameters' probe_clone_wait_instance
 
-step 7/24 describe-clone 'Read the clone'\''s endpoint'
-DESCRIBE_CLONE_OUTPUT=$(aws rds describe-db-clusters \
+step 7/24 clone-describe 'Read the endpoint of the clone'
+CLONE_DESCRIBE_OUTPUT=$(aws rds describe-db-clusters \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --query '[DBClusters[0].Endpoint, DBClusters[0].EarliestBacktrackTime]' --output text)
-IFS=$'\t' read -r CLONE_ENDPOINT EARLIEST_BACKTRACK_TIME <<<"$DESCRIBE_CLONE_OUTPUT"
+IFS=$'\t' read -r CLONE_ENDPOINT CLONE_EARLIEST_BACKTRACK_TIME <<<"$CLONE_DESCRIBE_OUTPUT"
 note cloneEndpoint "$CLONE_ENDPOINT"
-note earliestBacktrackTime "$EARLIEST_BACKTRACK_TIME"
+note cloneEarliestBacktrackTime "$CLONE_EARLIEST_BACKTRACK_TIME"
 
 step 8/24 checksum-clone 'Checksum sbtest1 on the clone before changing it'
 CLONE_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')
 note cloneChecksum "$CLONE_CHECKSUM"
 
 echo '== Backtrack'
-step 9/24 wait-backtrackable 'Wait until the clone'\''s clock has reached its earliest backtrack time'
-probe_wait_backtrackable() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$EARLIEST_BACKTRACK_TIME" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
-wait_for 60 0.1 1 30 1 '' probe_wait_backtrackable
+step 9/24 backtrackable-wait 'Wait until the clone'\''s clock has reached its earliest backtrack time'
+probe_backtrackable_wait() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$CLONE_EARLIEST_BACKTRACK_TIME" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
+wait_for 60 0.1 1 30 1 '' probe_backtrackable_wait
 
 step 10/24 marker-before-drop 'First time marker'
 BEFORE_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
@@ -226,9 +226,9 @@ step 12/24 marker-after-drop 'Second time marker'
 AFTER_DROP=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
 note afterDrop "$AFTER_DROP"
 
-step 13/24 wait-next-second 'Wait until the clone'\''s clock is past the second of the DROP'
-probe_wait_next_second() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
-wait_for 60 0.1 1 30 1 '' probe_wait_next_second
+step 13/24 next-second-wait 'Wait until the clone'\''s clock is past the second of the DROP'
+probe_next_second_wait() { mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT UTC_TIMESTAMP(6) >= STR_TO_DATE('$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)', '%Y-%m-%dT%H:%i:%sZ') AS reached" | awk -F'\t' 'NR == 1 { print $1 }'; }
+wait_for 60 0.1 1 30 1 '' probe_next_second_wait
 
 step 14/24 reprepare 'Re-create sbtest1 with sysbench'
 sysbench --config-file=<(printf 'mysql-password=%s\n' "$DBPASS") oltp_write_only --mysql-host="$CLONE_ENDPOINT" --mysql-port=3306 --mysql-user="$DBUSER" --mysql-db="$DATABASE" --threads=1 --tables=1 --table-size="$TABLE_SIZE" prepare
@@ -241,14 +241,14 @@ step 16/24 reprepared-differs-from-clone 'Reprepared differs from clone'
 check 'The re-created table must differ from the original clone.' "$REPREPARED_CHECKSUM" notEquals "$CLONE_CHECKSUM"
 checks_done reprepared-differs-from-clone
 
-step 17/24 backtrack-after-drop 'Backtrack the clone to just after the DROP'
+step 17/24 after-drop-backtrack 'Backtrack the clone to just after the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$AFTER_DROP + 1 seconds" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 18/24 wait-backtrack-after-drop 'Wait for the backtrack to finish'
-probe_wait_backtrack_after_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
-wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_after_drop
+step 18/24 after-drop-wait 'Wait for the backtrack to finish'
+probe_after_drop_wait() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_after_drop_wait
 
 step 19/24 tables-after-first-backtrack 'Look for sbtest1 after the first backtrack'
 TABLES_AFTER_FIRST_BACKTRACK_N=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_name = 'sbtest1'" | awk -F'\t' 'NR == 1 { print $1 }')
@@ -258,14 +258,14 @@ step 20/24 table-missing 'Table missing'
 check 'sbtest1 must be missing after backtracking to just after the DROP.' "$TABLES_AFTER_FIRST_BACKTRACK_N" equals 0
 checks_done table-missing
 
-step 21/24 backtrack-before-drop 'Backtrack the clone to just before the DROP'
+step 21/24 before-drop-backtrack 'Backtrack the clone to just before the DROP'
 aws rds backtrack-db-cluster \
   --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" \
   --backtrack-to "$(date -u -d "$BEFORE_DROP" +%Y-%m-%dT%H:%M:%SZ)" >/dev/null
 
-step 22/24 wait-backtrack-before-drop 'Wait for the backtrack to finish'
-probe_wait_backtrack_before_drop() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
-wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_wait_backtrack_before_drop
+step 22/24 before-drop-wait 'Wait for the backtrack to finish'
+probe_before_drop_wait() { aws rds describe-db-clusters --db-cluster-identifier "$CLUSTER_NAME-$CLONE_SUFFIX" --query 'DBClusters[0].Status' --output text; }
+wait_for 1800 "$(seconds_of "$POLL_INTERVAL")" 1.5 "$(seconds_of "$POLL_MAX_INTERVAL")" available 'failed deleted deleting' probe_before_drop_wait
 
 step 23/24 checksum-restored 'Checksum sbtest1 after the second backtrack'
 RESTORED_CHECKSUM=$(mysql -h "$CLONE_ENDPOINT" -u "$DBUSER" "$DATABASE" -N -B -e 'CHECKSUM TABLE sbtest1' | awk -F'\t' 'NR == 1 { print $2 }')

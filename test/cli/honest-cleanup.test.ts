@@ -63,7 +63,7 @@ describe('cleanup of what a run never created, on the sandbox (node dist/cli/mai
     // The source is looked up first (its engine and instance class), and it does not exist.
     assert.equal(byId.get('describe-source')?.status, 'failed');
     assert.equal(byId.get('describe-source')?.error?.code, 'DBClusterNotFoundFault');
-    assert.equal(byId.get('create-clone')?.status, 'skipped');
+    assert.equal(byId.get('clone-create')?.status, 'skipped');
     assert.deepEqual(
       ['delete-clone-instance', 'delete-clone-cluster'].map((id) => [
         byId.get(id)?.status,
@@ -86,14 +86,14 @@ describe('cleanup of what a run never created, on the sandbox (node dist/cli/mai
     // A first run is cut short after its clone exists: its own cleanup is skipped by the crash point.
     const first = await labrunCli(
       ['run', 'runbooks/aurora-clone-backtrack.yaml', '--sandbox', '--runs-dir', join(out, 'runs')],
-      { env: { ...env(), LABRUN_CRASH_AT: 'describe-clone:start' }, timeout: 300_000 },
+      { env: { ...env(), LABRUN_CRASH_AT: 'clone-describe:start' }, timeout: 300_000 },
     );
     assert.notEqual(first.exitCode, 0);
     // A second run with the same clone name finds it taken; its cleanup must leave the first run's clone be.
     const { result, record } = await runLab('taken', []);
     assert.equal(result.exitCode, 3);
     const byId = new Map(record.steps.map((s) => [s.id, s]));
-    assert.equal(byId.get('create-clone')?.error?.code, 'DBClusterAlreadyExistsFault');
+    assert.equal(byId.get('clone-create')?.error?.code, 'DBClusterAlreadyExistsFault');
     for (const id of ['delete-clone-instance', 'delete-clone-cluster']) {
       assert.equal(byId.get(id)?.status, 'failed', id);
       assert.equal(byId.get(id)?.error?.code, 'DestructiveStepRefused', id);

@@ -81,7 +81,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
       first.steps.find((s) => s.id === 'delete-clone-cluster')!.reason,
       'not selected (--no-finally)',
     );
-    assert.match(failed.stderr, new RegExp(`cluster ${CLONE} \\(available\\), created by step create-clone`));
+    assert.match(failed.stderr, new RegExp(`cluster ${CLONE} \\(available\\), created by step clone-create`));
     const kept = await sandboxContents(home);
     assert.ok(
       kept.clusters.some((c) => c.id === CLONE && c.status === 'available'),
@@ -146,7 +146,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.equal(otherInput.exitCode, 2, otherInput.stderr);
     assert.match(
       otherInput.stderr,
-      /input cloneSuffix is "other" but run \S+ ran step create-clone with "clone"/,
+      /input cloneSuffix is "other" but run \S+ ran step clone-create with "clone"/,
     );
     assert.equal(readdirSync(runsDir).length, 1, 'refused runs made no run directory');
 
@@ -197,7 +197,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
       assert.equal(cleanup.errorIgnored, undefined, `${id} deleted something`);
     }
     const secondJournal = readFileSync(join(secondDir, 'journal.jsonl'), 'utf8');
-    assert.doesNotMatch(secondJournal, /"type":"step-started","stepId":"create-clone"/);
+    assert.doesNotMatch(secondJournal, /"type":"step-started","stepId":"clone-create"/);
     await assertOnlySourceCluster(home);
 
     // --only: one step, with what cleanup deleted said up front; the steps after it and finally are skipped.
@@ -215,7 +215,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.match(
       only.stderr,
       new RegExp(
-        `note: cluster ${CLONE}, created by restored step create-clone, was (?:gone|being deleted) when run ${second.runId} ended`,
+        `note: cluster ${CLONE}, created by restored step clone-create, was (?:gone|being deleted) when run ${second.runId} ended`,
       ),
     );
     const third = record(recordDir(only.stdout));
@@ -242,7 +242,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
         `Continues run ${first.runId} from step restored-matches-source: 27 steps \\(describe-source … source-unchanged\\) restored from it, not run again`,
       ),
     );
-    assert.match(rerunSummary.stdout, new RegExp(`create-clone\\s+passed\\s+restored from ${first.runId}`));
+    assert.match(rerunSummary.stdout, new RegExp(`clone-create\\s+passed\\s+restored from ${first.runId}`));
 
     const step = await labrun(['show', first.runId, 'checksum-clone', '--runs-dir', runsDir]);
     assert.equal(step.exitCode, 0, step.stderr);
@@ -260,10 +260,10 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     );
     assert.match(failedStep.stdout, /✘ The re-created table must differ from the source/);
 
-    const json = await labrun(['show', first.runId, 'describe-clone', '--runs-dir', runsDir, '--json']);
+    const json = await labrun(['show', first.runId, 'clone-describe', '--runs-dir', runsDir, '--json']);
     assert.equal(json.exitCode, 0, json.stderr);
     const described = JSON.parse(json.stdout) as { id: string; captures: Record<string, string> };
-    assert.equal(described.id, 'describe-clone');
+    assert.equal(described.id, 'clone-describe');
     assert.equal(described.captures.cloneEndpoint, first.captures.cloneEndpoint);
     const whole = JSON.parse(
       (await labrun(['show', first.runId, '--runs-dir', runsDir, '--json'])).stdout,
@@ -286,7 +286,7 @@ describe('labrun run --from and labrun show on the sandbox (the Part 3 lab)', fu
     assert.equal(plan.exitCode, 0, plan.stderr);
     assert.match(
       plan.stdout,
-      /describe-clone - Read the clone's endpoint\n(?: {6}.*\n)* {6}captures cloneEndpoint, earliestBacktrackTime\n/,
+      /clone-describe - Read the endpoint of the clone\n(?: {6}.*\n)* {6}captures cloneEndpoint, cloneEarliestBacktrackTime\n/,
     );
     assert.match(plan.stdout, /marker-before-drop[\s\S]*?captures beforeDrop\n/);
   });

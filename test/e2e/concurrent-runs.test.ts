@@ -150,8 +150,8 @@ describe('two runs of the Part 3 lab against one sandbox at once', function () {
       // Its clone, and only its clone, is in its journal and record.
       const clone = `${SOURCE}-${suffix}`;
       const otherClone = `${SOURCE}-${suffix === 'a' ? 'b' : 'a'}`;
-      assert.deepEqual(finished(run, 'create-clone').created, [{ kind: 'cluster', id: clone }]);
-      assert.deepEqual(finished(run, 'create-clone-instance').created, [
+      assert.deepEqual(finished(run, 'clone-create').created, [{ kind: 'cluster', id: clone }]);
+      assert.deepEqual(finished(run, 'clone-create-instance').created, [
         { kind: 'instance', id: `${clone}-instance` },
       ]);
       const journal = readFileSync(join(run.runDir, 'journal.jsonl'), 'utf8');
@@ -191,7 +191,7 @@ describe('two runs of the Part 3 lab against one sandbox at once', function () {
       const asked = log
         .filter((line) => line.includes(`cluster ${clone}: backtrack `))
         .map((line) => /: backtrack \S+ to (\S+)$/.exec(line)?.[1]);
-      const rendered = ['backtrack-after-drop', 'backtrack-before-drop'].map((id) => {
+      const rendered = ['after-drop-backtrack', 'before-drop-backtrack'].map((id) => {
         const step = run.record.steps.find((s) => s.id === id);
         const params = (step?.rendered as { params?: { BacktrackTo?: string } } | undefined)?.params;
         return new Date(String(params?.BacktrackTo)).toISOString();
@@ -225,13 +225,13 @@ describe('two runs of the Part 3 lab against one sandbox at once', function () {
     assert.equal(deleted.errorIgnored, undefined, 'the clone was still there for its owner to delete');
     assert.equal((deleted.result as { DBCluster?: { Status?: string } }).DBCluster?.Status, 'deleting');
 
-    // The loser: a clear failure of create-clone, exit 3, no stack trace.
+    // The loser: a clear failure of clone-create, exit 3, no stack trace.
     const stderr = String(loser.result.stderr);
     assert.equal(loser.result.exitCode, 3, stderr);
     assert.equal(loser.record.status, 'failed');
     assert.equal(loser.record.exitCode, 3);
     assertOwnJournal(loser, winner);
-    const create = finished(loser, 'create-clone');
+    const create = finished(loser, 'clone-create');
     assert.equal(create.status, 'failed');
     assert.equal(create.error?.code, 'DBClusterAlreadyExistsFault');
     assert.match(stderr, new RegExp(`DBClusterAlreadyExistsFault: DB Cluster ${clone} already exists`));

@@ -140,7 +140,7 @@ describe('kill -9 at every step of the Part 3 lab on the sandbox, resumed each t
     assert.deepEqual(run.kills, stepIds, 'killed once in every step');
     assertSound(run, before);
     assert.equal(run.record.resumedAt?.length, stepIds.length, 'each resume is in the record');
-    const create = run.record.steps.find((s) => s.id === 'create-clone')!;
+    const create = run.record.steps.find((s) => s.id === 'clone-create')!;
     assert.match(create.reconciled ?? '', /does not exist: creating it again/);
   });
 
@@ -150,10 +150,10 @@ describe('kill -9 at every step of the Part 3 lab on the sandbox, resumed each t
     assert.deepEqual(run.kills, stepIds, 'killed once in every step');
     assertSound(run, before);
     const note = (id: string): string => run.record.steps.find((s) => s.id === id)!.reconciled ?? '';
-    assert.match(note('create-clone'), /adopted cluster auroralab-mysql-cluster-clone/);
-    assert.match(note('create-clone-instance'), /adopted instance auroralab-mysql-cluster-clone-instance/);
-    assert.match(note('backtrack-after-drop'), /adopted backtrack .* of auroralab-mysql-cluster-clone/);
-    assert.match(note('backtrack-before-drop'), /adopted backtrack/);
+    assert.match(note('clone-create'), /adopted cluster auroralab-mysql-cluster-clone/);
+    assert.match(note('clone-create-instance'), /adopted instance auroralab-mysql-cluster-clone-instance/);
+    assert.match(note('after-drop-backtrack'), /adopted backtrack .* of auroralab-mysql-cluster-clone/);
+    assert.match(note('before-drop-backtrack'), /adopted backtrack/);
     assert.match(note('reprepare'), /dropped the tables of the cut-off prepare/);
     assert.match(note('delete-clone-cluster'), /being deleted|gone already/);
   });
@@ -163,7 +163,7 @@ describe('kill -9 at every step of the Part 3 lab on the sandbox, resumed each t
     const run = await chain('mid', '150ms');
     // Steps shorter than 150 ms finish before their crash point; the waits and calls do not.
     assert.ok(run.kills.length >= 4, `killed in several steps: ${run.kills.join(', ')}`);
-    assert.ok(run.kills.includes('wait-clone-cluster'), run.kills.join(', '));
+    assert.ok(run.kills.includes('clone-wait-cluster'), run.kills.join(', '));
     assertSound(run, before);
   });
 

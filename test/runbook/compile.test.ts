@@ -46,23 +46,44 @@ describe('compileRunbook', () => {
       assert.deepEqual(ids.slice(0, 8), [
         'describe-source',
         'describe-source-instance',
-        'create-clone',
-        'wait-clone-cluster',
-        'create-clone-instance',
-        'wait-clone-instance',
-        'describe-clone',
+        'clone-create',
+        'clone-wait-cluster',
+        'clone-create-instance',
+        'clone-wait-instance',
+        'clone-describe',
         'checksum-clone',
       ]);
       const create = runbook!.steps[2]!;
-      assert.equal(create.span.file, 'runbooks/shared/clone.steps.yaml');
+      assert.equal(create.span.file, 'runbooks/shared/create-and-wait.steps.yaml');
       assert.equal(
         where({ span: create.span }),
-        lineColOf('runbooks/shared/clone.steps.yaml', '  - id: create-clone', 4),
+        lineColOf('runbooks/shared/create-and-wait.steps.yaml', '  - id: create', 4),
       );
       assert.equal(
         where({ span: create.spans['/params/BacktrackWindow']! }),
-        lineColOf('runbooks/shared/clone.steps.yaml', '      BacktrackWindow: ', 23),
+        lineColOf('runbooks/shared/create-and-wait.steps.yaml', '      BacktrackWindow: ', 23),
       );
+      // The include's `with:` values are in place of the group's parameters.
+      const params = create.fields.params as Record<string, unknown>;
+      assert.equal(params.DBClusterIdentifier, '{{inputs.clusterName}}-{{inputs.cloneSuffix}}');
+      assert.equal(params.BacktrackWindow, '{{inputs.backtrackWindow}}');
+      assert.equal(params.RestoreType, 'copy-on-write');
+      const instance = runbook!.steps[4]!;
+      assert.equal((instance.fields.params as Record<string, unknown>).Engine, '{{captures.sourceEngine}}');
+      assert.deepEqual(runbook!.steps[6]!.capture, {
+        cloneEndpoint: '{{result.DBClusters.0.Endpoint}}',
+        cloneEarliestBacktrackTime: '{{result.DBClusters.0.EarliestBacktrackTime}}',
+      });
+      const backtracks = runbook!.steps.filter((s) => s.fields.operation === 'BacktrackDBCluster');
+      assert.deepEqual(
+        backtracks.map((s) => [s.id, (s.fields.params as Record<string, unknown>).BacktrackTo]),
+        [
+          ['after-drop-backtrack', '{{isoSecond (addSeconds captures.afterDrop 1)}}'],
+          ['before-drop-backtrack', '{{isoSecond captures.beforeDrop}}'],
+        ],
+      );
+      assert.ok(runbook!.steps.some((s) => s.id === 'after-drop-wait'));
+      assert.ok(runbook!.steps.some((s) => s.id === 'before-drop-wait'));
       const checksum = runbook!.steps[7]!;
       assert.equal(checksum.span.file, 'runbooks/aurora-clone-backtrack.yaml');
       assert.equal(
