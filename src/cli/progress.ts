@@ -1,7 +1,7 @@
 /**
  * The terminal view of a run, built from the engine's events: on an interactive terminal an ora spinner
  * per step with the elapsed time and a wait's last observed value; otherwise (CI, pipes, files) one plain
- * line per finished step, e.g. `[3/21] wait-clone-cluster ... passed (4.2s)`.
+ * line per finished step, e.g. `[4/30] clone-wait-cluster ... passed (4.2s)`.
  */
 import type { Ora } from 'ora';
 import { formatDuration } from '../core/clock.js';

@@ -37,7 +37,7 @@ export function parseCrashPoint(text: string): CrashPoint {
   const colon = text.lastIndexOf(':');
   const stepId = colon < 0 ? '' : text.slice(0, colon);
   const when = colon < 0 ? '' : text.slice(colon + 1);
-  const usage = `${CRASH_ENV}=${JSON.stringify(text)} is not <step>:<start|end|duration>, e.g. create-clone:end or reprepare:300ms`;
+  const usage = `${CRASH_ENV}=${JSON.stringify(text)} is not <step>:<start|end|duration>, e.g. clone-create:end or reprepare:300ms`;
   if (stepId === '' || when === '') throw new UsageError(usage);
   if (when === 'start' || when === 'end') return { stepId, when };
   try {
