@@ -3,7 +3,7 @@
 # Installs what a fresh machine lacks, brings the sandbox up (first time: loads 1,000,000 rows into sbtest1),
 # runs runbooks/aurora-clone-backtrack.yaml and runbooks/aurora-backtrack.yaml against it, and takes the
 # sandbox down again if it started it (its data stays, so the next run starts fast).
-#   LABRUN_TABLE_SIZE  rows in sbtest1 (default 1000000)
+#   LABRUN_TABLE_SIZE  rows in sbtest1 (default: what the sandbox holds, 1000000 for a new one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,11 +11,16 @@ bash scripts/prepare-checkout.sh
 
 labrun() { node dist/cli/main.js "$@"; }
 
-table_size="${LABRUN_TABLE_SIZE:-1000000}"
 started=0
 if ! labrun sandbox status >/dev/null 2>&1; then
-  labrun sandbox up --table-size "$table_size"
   started=1
+fi
+# Idempotent; with LABRUN_TABLE_SIZE, a running sandbox holding another size is refused (exit 2) and says how
+# to reload it. The runbooks read the table size and the sandbox's poll intervals from its stack outputs.
+if [ -n "${LABRUN_TABLE_SIZE:-}" ]; then
+  labrun sandbox up --table-size "$LABRUN_TABLE_SIZE"
+else
+  labrun sandbox up
 fi
 stop_sandbox() {
   if [ "$started" -eq 1 ]; then
@@ -27,9 +32,7 @@ trap stop_sandbox EXIT
 status=0
 for runbook in runbooks/aurora-clone-backtrack.yaml runbooks/aurora-backtrack.yaml; do
   echo
-  # The sandbox answers in milliseconds, so poll it often (the runbooks' defaults suit real AWS).
-  labrun run "$runbook" --sandbox --set "tableSize=$table_size" \
-    --set pollInterval=200ms --set pollMaxInterval=1s || status=$?
+  labrun run "$runbook" --sandbox || status=$?
   if [ "$status" -ne 0 ]; then
     break
   fi
