@@ -12,7 +12,7 @@ import { jmesPath, type GuideContext } from '../context.js';
 import { commandLines } from '../layout.js';
 import { cliName } from '../names.js';
 import { literalText, normalize, quote, text, type Word } from '../shell.js';
-import { label } from './sql.js';
+import { captureNote, label } from './sql.js';
 import { emptyGuide, type StepTranslator } from './types.js';
 
 export const awsGuide: StepTranslator = (step, ctx) => {
@@ -55,12 +55,8 @@ export const awsGuide: StepTranslator = (step, ctx) => {
       ...wanted.map((w) => `note ${label(w)} "$${w.variable}"`),
     );
   }
-  const captured = wanted.filter((w) => w.capture);
-  if (captured.length > 0) {
-    guide.after.push(
-      `Note ${captured.map((w) => `**${w.capture}**`).join(' and ')}: the commands keep ${captured.length === 1 ? 'it' : 'them'} in ${captured.map((w) => `\`$${w.variable}\``).join(' and ')} for the steps that follow.`,
-    );
-  }
+  const note = captureNote(wanted);
+  if (note) guide.after.push(note);
   if (step.ignoreErrors?.length) {
     guide.after.push(
       `If it answers ${step.ignoreErrors.map((c) => `\`${c}\``).join(' or ')}, there is nothing to do: go on.`,

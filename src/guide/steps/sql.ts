@@ -45,14 +45,25 @@ export function readValues(
   }
   guide.commands.push(...lines, ...wanted.map((w) => `echo "${label(w)}: $${w.variable}"`));
   guide.script.push(...lines, ...wanted.map((w) => `note ${label(w)} "$${w.variable}"`));
-  const captured = wanted.filter((w) => w.capture);
-  if (captured.length > 0) {
-    guide.after.push(
-      `Note ${captured.map((w) => `**${w.capture}**`).join(' and ')}: the commands keep ${captured.length === 1 ? 'it' : 'them'} in ${captured.map((w) => `\`$${w.variable}\``).join(' and ')} for the steps that follow.`,
-    );
-  }
+  const note = captureNote(wanted);
+  if (note) guide.after.push(note);
 }
 
 export function label(wanted: { capture?: string; variable: string }): string {
   return wanted.capture ?? wanted.variable;
+}
+
+/** "Note **a**, **b** and **c**: the commands keep them in `$A`, `$B` and `$C` …", for the captured values. */
+export function captureNote(wanted: Array<{ capture?: string; variable: string }>): string | undefined {
+  const captured = wanted.filter((w) => w.capture);
+  if (captured.length === 0) return undefined;
+  const names = englishList(captured.map((w) => `**${w.capture}**`));
+  const variables = englishList(captured.map((w) => `\`$${w.variable}\``));
+  const them = captured.length === 1 ? 'it' : 'them';
+  return `Note ${names}: the commands keep ${them} in ${variables} for the steps that follow.`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function englishList(items: string[]): string {
+  return items.length <= 2 ? items.join(' and ') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
