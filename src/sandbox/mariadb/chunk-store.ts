@@ -54,6 +54,12 @@ const READ_BLOCK = 64 * CHUNK_SIZE;
 const DEFLATE_BUDGET = 256;
 /** Chunks compressed, written or read at once (zlib runs on libuv's thread pool). */
 const PARALLEL = 8;
+/**
+ * How far a file's mtime may be from a manifest's and still count as the same: `utimes` takes seconds as a
+ * double, so a time `patch` sets comes back up to about a microsecond off. A write by the server stamps the
+ * file with the time of the write, which is long after the snapshot's mtime (a seal runs with its server down).
+ */
+const MTIME_SLACK_MS = 0.01;
 const TAG_RAW = 0;
 const TAG_DEFLATE = 1;
 const ZEROS = Buffer.alloc(CHUNK_SIZE);
@@ -87,6 +93,8 @@ export interface SealStats {
   deflatedChunks: number;
   /** Their bytes as stored (compressed). */
   storedBytes: number;
+  /** Bytes of files taken as unchanged from the `likely` manifest, not read. */
+  reusedBytes: number;
 }
 
 export class ChunkStore {
@@ -100,14 +108,25 @@ export class ChunkStore {
     this.manifestsDir = join(dir, 'manifests');
   }
 
-  /** The manifest of `dir` as it is now, reading every file; nothing is stored. */
-  async scan(dir: string): Promise<Manifest> {
-    return (await this.walk(dir, false)).manifest;
+  /**
+   * The manifest of `dir` as it is now; nothing is stored. A file that `likely` lists with the same size and
+   * mtime is taken as unchanged and not read (see `walk`).
+   */
+  async scan(dir: string, likely?: Manifest): Promise<Manifest> {
+    return (await this.walk(dir, false, likely)).manifest;
   }
 
-  /** Stores `dir` as snapshot `name` (replacing any snapshot of that name) and returns its manifest. */
-  async seal(dir: string, name: string): Promise<{ manifest: Manifest; stats: SealStats }> {
-    const result = await this.walk(dir, true);
+  /**
+   * Stores `dir` as snapshot `name` (replacing any snapshot of that name) and returns its manifest. `likely`
+   * is a manifest `dir` was made from (written by `patch`, or sealed from the directory it was copied from
+   * with its mtimes); its unchanged files are not read again.
+   */
+  async seal(
+    dir: string,
+    name: string,
+    likely?: Manifest,
+  ): Promise<{ manifest: Manifest; stats: SealStats }> {
+    const result = await this.walk(dir, true, likely);
     await this.writeManifest(name, result.manifest);
     return result;
   }
@@ -232,9 +251,21 @@ export class ChunkStore {
     return known;
   }
 
-  private async walk(root: string, store: boolean): Promise<{ manifest: Manifest; stats: SealStats }> {
+  /**
+   * Reads `root` into a manifest, storing new chunks when `store`. A file `likely` lists with the same size
+   * and mtime keeps its chunk list there without being read (when storing, only if every chunk of it is in
+   * the store): mariadbd writes its files in place, and every write sets the mtime to the (later) time of
+   * the write, while `patch` and `cp -a` give a file the mtime of the snapshot it holds.
+   */
+  private async walk(
+    root: string,
+    store: boolean,
+    likely?: Manifest,
+  ): Promise<{ manifest: Manifest; stats: SealStats }> {
     const entries: ManifestEntry[] = [];
-    const stats: SealStats = { newChunks: 0, deflatedChunks: 0, storedBytes: 0 };
+    const stats: SealStats = { newChunks: 0, deflatedChunks: 0, storedBytes: 0, reusedBytes: 0 };
+    const previous = new Map<string, Extract<ManifestEntry, { kind: 'file' }>>();
+    for (const entry of likely?.entries ?? []) if (entry.kind === 'file') previous.set(entry.path, entry);
     const known = store ? await this.knownChunks() : new Set<string>();
     const pool = new Pool(PARALLEL);
     const visit = async (relative: string): Promise<void> => {
@@ -250,7 +281,16 @@ export class ChunkStore {
         } else if (info.isSymbolicLink()) {
           entries.push({ path, kind: 'symlink', target: await readlink(full) });
         } else if (info.isFile()) {
-          const chunks = await this.hashFile(full, info.size, store ? known : undefined, pool, stats);
+          const before = previous.get(path);
+          const unchanged =
+            before !== undefined &&
+            before.size === info.size &&
+            Math.abs(before.mtimeMs - info.mtimeMs) < MTIME_SLACK_MS &&
+            (!store || allKnown(before.chunks, known));
+          if (unchanged) stats.reusedBytes += info.size;
+          const chunks = unchanged
+            ? before.chunks
+            : await this.hashFile(full, info.size, store ? known : undefined, pool, stats);
           entries.push({
             path,
             kind: 'file',
@@ -387,6 +427,14 @@ export class ChunkStore {
       await utimes(path, mtime, mtime);
     });
   }
+}
+
+function allKnown(chunks: string, known: Set<string>): boolean {
+  for (let at = 0; at < chunks.length; at += ID_LENGTH) {
+    const id = chunks.slice(at, at + ID_LENGTH);
+    if (id !== ZERO_ID && !known.has(id)) return false;
+  }
+  return true;
 }
 
 function chunkId(chunk: Buffer): string {

@@ -550,13 +550,17 @@ export class MariaDbDataPlane implements DataPlane {
     const endName = `e${current.index}-end`;
     let live: Manifest | undefined;
     let sealedBytes = 0;
+    let reusedBytes = 0;
     if (await exists(paths.data)) {
+      // The live directory was made from the epoch's base: the files the server never wrote are not read.
+      const base = await snapshots.sealed(current.base).catch(() => undefined);
       if (tally.lastChangeSecond !== undefined) {
-        const sealed = await snapshots.seal(paths.data, endName);
+        const sealed = await snapshots.seal(paths.data, endName, base);
         live = sealed.manifest;
         sealedBytes += sealed.stats.storedBytes;
+        reusedBytes += sealed.stats.reusedBytes;
       } else {
-        live = await snapshots.scan(paths.data);
+        live = await snapshots.scan(paths.data, base);
       }
     }
     const ended: EpochRecord = { ...current };
@@ -576,15 +580,18 @@ export class MariaDbDataPlane implements DataPlane {
     let base = plan.snapshot;
     const work = join(paths.work, `backtrack-e${index}`);
     let built = false;
+    // What `work` holds before a replay (as `patch` writes it, mtimes included), when it is known.
+    let patched: Manifest | undefined;
     try {
       await mkdir(paths.work, { recursive: true });
       await rm(work, { recursive: true, force: true });
       if (live) {
         await rename(paths.data, work);
-        await snapshots.patch(work, live, plan.snapshot);
+        patched = await snapshots.patch(work, live, plan.snapshot);
         built = true;
       } else if (plan.kind === 'replay') {
         await snapshots.materialize(plan.snapshot, work);
+        patched = await snapshots.sealed(plan.snapshot);
         built = true;
       }
       phases.mark('patch');
@@ -599,7 +606,10 @@ export class MariaDbDataPlane implements DataPlane {
         });
         phases.mark('replay');
         base = `e${index}-base`;
-        sealedBytes += (await snapshots.seal(work, base)).stats.storedBytes;
+        // Only the files the replay wrote are read: the rest are as `patch` left them.
+        const sealed = await snapshots.seal(work, base, patched);
+        sealedBytes += sealed.stats.storedBytes;
+        reusedBytes += sealed.stats.reusedBytes;
         phases.mark('seal');
       }
     } catch (error) {
@@ -628,7 +638,8 @@ export class MariaDbDataPlane implements DataPlane {
     phases.mark('start');
     this.log(
       `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
-        `(${plan.replayedEvents} events replayed; ${(sealedBytes / 2 ** 20).toFixed(1)} MiB sealed; ` +
+        `(${plan.replayedEvents} events replayed; ${(sealedBytes / 2 ** 20).toFixed(1)} MiB sealed, ` +
+        `${(reusedBytes / 2 ** 20).toFixed(1)} MiB of unchanged files not read; ` +
         `${pruned}; ${phases.summary()})`,
     );
     return { backtrackedTo: secondToDate(second), replayedEvents: plan.replayedEvents };

@@ -61,16 +61,24 @@ export class Snapshots {
   }
 
   /** Turns `dir`, which matches `current`, into snapshot `name`, writing only what differs. */
-  async patch(dir: string, current: Manifest, name: string): Promise<void> {
-    await this.store.patch(dir, current, await this.pack(name));
+  async patch(dir: string, current: Manifest, name: string): Promise<Manifest> {
+    const target = await this.pack(name);
+    await this.store.patch(dir, current, target);
+    return target;
   }
 
-  seal(dir: string, name: string): Promise<{ manifest: Manifest; stats: SealStats }> {
-    return this.store.seal(dir, name);
+  /** Seals `dir` as `name`; `likely` is a manifest it was made from (see ChunkStore.seal). */
+  seal(dir: string, name: string, likely?: Manifest): Promise<{ manifest: Manifest; stats: SealStats }> {
+    return this.store.seal(dir, name, likely);
   }
 
-  scan(dir: string): Promise<Manifest> {
-    return this.store.scan(dir);
+  scan(dir: string, likely?: Manifest): Promise<Manifest> {
+    return this.store.scan(dir, likely);
+  }
+
+  /** The manifest of the sealed snapshot `name`, or undefined when it is plain or missing. */
+  async sealed(name: string): Promise<Manifest | undefined> {
+    return (await this.store.has(name)) ? this.store.read(name) : undefined;
   }
 
   async remove(name: string): Promise<void> {
