@@ -93,6 +93,8 @@ export interface SealStats {
   deflatedChunks: number;
   /** Their bytes as stored (compressed). */
   storedBytes: number;
+  /** Bytes of files read and hashed. */
+  readBytes: number;
   /** Bytes of files taken as unchanged from the `likely` manifest, not read. */
   reusedBytes: number;
 }
@@ -263,7 +265,13 @@ export class ChunkStore {
     likely?: Manifest,
   ): Promise<{ manifest: Manifest; stats: SealStats }> {
     const entries: ManifestEntry[] = [];
-    const stats: SealStats = { newChunks: 0, deflatedChunks: 0, storedBytes: 0, reusedBytes: 0 };
+    const stats: SealStats = {
+      newChunks: 0,
+      deflatedChunks: 0,
+      storedBytes: 0,
+      readBytes: 0,
+      reusedBytes: 0,
+    };
     const previous = new Map<string, Extract<ManifestEntry, { kind: 'file' }>>();
     for (const entry of likely?.entries ?? []) if (entry.kind === 'file') previous.set(entry.path, entry);
     const known = store ? await this.knownChunks() : new Set<string>();
@@ -288,6 +296,7 @@ export class ChunkStore {
             Math.abs(before.mtimeMs - info.mtimeMs) < MTIME_SLACK_MS &&
             (!store || allKnown(before.chunks, known));
           if (unchanged) stats.reusedBytes += info.size;
+          else stats.readBytes += info.size;
           const chunks = unchanged
             ? before.chunks
             : await this.hashFile(full, info.size, store ? known : undefined, pool, stats);

@@ -550,7 +550,8 @@ export class MariaDbDataPlane implements DataPlane {
     const endName = `e${current.index}-end`;
     let live: Manifest | undefined;
     let sealedBytes = 0;
-    let reusedBytes = 0;
+    const reads: string[] = [];
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
     if (await exists(paths.data)) {
       // The live directory was made from the epoch's base: the files the server never wrote are not read.
       const base = await snapshots.sealed(current.base).catch(() => undefined);
@@ -558,7 +559,9 @@ export class MariaDbDataPlane implements DataPlane {
         const sealed = await snapshots.seal(paths.data, endName, base);
         live = sealed.manifest;
         sealedBytes += sealed.stats.storedBytes;
-        reusedBytes += sealed.stats.reusedBytes;
+        reads.push(
+          `end ${mib(sealed.stats.readBytes)} MiB read, ${mib(sealed.stats.reusedBytes)} MiB unchanged`,
+        );
       } else {
         live = await snapshots.scan(paths.data, base);
       }
@@ -609,7 +612,9 @@ export class MariaDbDataPlane implements DataPlane {
         // Only the files the replay wrote are read: the rest are as `patch` left them.
         const sealed = await snapshots.seal(work, base, patched);
         sealedBytes += sealed.stats.storedBytes;
-        reusedBytes += sealed.stats.reusedBytes;
+        reads.push(
+          `base ${mib(sealed.stats.readBytes)} MiB read, ${mib(sealed.stats.reusedBytes)} MiB unchanged`,
+        );
         phases.mark('seal');
       }
     } catch (error) {
@@ -638,8 +643,8 @@ export class MariaDbDataPlane implements DataPlane {
     phases.mark('start');
     this.log(
       `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
-        `(${plan.replayedEvents} events replayed; ${(sealedBytes / 2 ** 20).toFixed(1)} MiB sealed, ` +
-        `${(reusedBytes / 2 ** 20).toFixed(1)} MiB of unchanged files not read; ` +
+        `(${plan.replayedEvents} events replayed; ${mib(sealedBytes)} MiB sealed` +
+        `${reads.map((read) => `, ${read}`).join('')}; ` +
         `${pruned}; ${phases.summary()})`,
     );
     return { backtrackedTo: secondToDate(second), replayedEvents: plan.replayedEvents };
