@@ -12,5 +12,5 @@ SERVERS="helpers/mariadb|sandboxUp|createMariaDbDataPlane|startHarness|sandbox/|
 npm run --silent build
 mapfile -t files < <(grep -L -E "$SERVERS" $(find test -name '*.test.ts' | sort))
 # --no-config: .mocharc.json's spec would add the whole suite to the files named here.
-LABRUN_TEST_SUBSET=fast npx mocha --no-config --node-option import=tsx --require test/helpers/audit-hooks.ts \
+LABRUN_TEST_SUBSET=fast npx mocha --no-config --exit --node-option import=tsx --require test/helpers/audit-hooks.ts \
   --timeout 60000 "$@" "${files[@]}"
