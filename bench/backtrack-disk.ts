@@ -7,12 +7,13 @@
  * Run: npx tsx bench/backtrack-disk.ts [rows] [--rounds=10] [--verbose]
  * Budget: the clone after the backtracks stays under 2x its size before them.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { withSysbenchPassword } from '../src/core/private-file.js';
 import mysql from 'mysql2/promise';
 import { createMariaDbDataPlane } from '../src/sandbox/mariadb/index.js';
 import { diskUsage } from '../src/sandbox/mariadb/fs-utils.js';
@@ -79,23 +80,22 @@ async function write(spec: ClusterStorageSpec, seed: number): Promise<void> {
   );
 }
 
-async function sysbenchPrepare(spec: ClusterStorageSpec, dir: string): Promise<void> {
-  // The password goes through a 0600 option file, not the command line.
-  const config = join(dir, 'sysbench.cfg');
-  await writeFile(config, `mysql-password=${spec.masterPassword}\n`, { mode: 0o600 });
-  await execa('sysbench', [
-    `--config-file=${config}`,
-    'oltp_write_only',
-    '--db-driver=mysql',
-    `--mysql-host=${spec.host}`,
-    '--mysql-port=3306',
-    `--mysql-user=${spec.masterUsername}`,
-    `--mysql-db=${spec.databaseName}`,
-    '--tables=1',
-    `--table-size=${rows}`,
-    '--threads=1',
-    'prepare',
-  ]);
+async function sysbenchPrepare(spec: ClusterStorageSpec): Promise<void> {
+  await withSysbenchPassword(spec.masterPassword, (passwordArgs) =>
+    execa('sysbench', [
+      ...passwordArgs,
+      'oltp_write_only',
+      '--db-driver=mysql',
+      `--mysql-host=${spec.host}`,
+      '--mysql-port=3306',
+      `--mysql-user=${spec.masterUsername}`,
+      `--mysql-db=${spec.databaseName}`,
+      '--tables=1',
+      `--table-size=${rows}`,
+      '--threads=1',
+      'prepare',
+    ]),
+  );
 }
 
 const home = await mkdtemp(join(tmpdir(), 'labrun-bench-'));
@@ -115,7 +115,7 @@ try {
   const clone: ClusterStorageSpec = { ...source, id: 'disk-clone', host: await freeHost([source.host]) };
   console.log(`rows: ${rows}, rounds: ${rounds}, home: ${home}`);
   await plane.createCluster(source);
-  await sysbenchPrepare(source, home);
+  await sysbenchPrepare(source);
   const cloneStart = performance.now();
   await plane.cloneCluster(source.id, clone);
   await plane.start(clone.id);

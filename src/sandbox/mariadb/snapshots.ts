@@ -5,7 +5,7 @@
  * background once the server serves, and a clone that is never started costs no sealing at all. Older homes may still hold plain snapshots of
  * every kind; `packAll` seals them, after which the live directory is the only uncompressed copy.
  */
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { ChunkStore, type Manifest, type SealStats } from './chunk-store.js';
 import { copyDirectory, exists } from './fs-utils.js';
 import { snapshotDir, type ClusterPaths } from './layout.js';
@@ -33,16 +33,12 @@ export class Snapshots {
     return [...new Set([...plain, ...(await this.store.names())])].sort();
   }
 
-  /**
-   * Seals the plain snapshot `name` into the store (a no-op for one already sealed). Its directory is then
-   * removed, or moved to `keepAt` when given: the same files, now free to change.
-   */
-  async pack(name: string, keepAt?: string): Promise<Manifest> {
+  /** Seals the plain snapshot `name` into the store and removes its directory (a no-op once sealed). */
+  async pack(name: string): Promise<Manifest> {
     const dir = await this.plain(name);
     if (dir === undefined) return this.store.read(name);
     const { manifest } = await this.store.seal(dir, name);
-    if (keepAt !== undefined) await rename(dir, keepAt);
-    else await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     return manifest;
   }
 
