@@ -10,7 +10,7 @@
  * Run: npm run build && npx tsx bench/lab-vs-raw.ts [rows] [input=value ...]
  * Budget: lab <= 1.2x raw.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -161,6 +161,9 @@ async function sandboxLab(home: string): Promise<number> {
       ),
     );
     if (result.exitCode !== 0) throw new Error(`the lab failed:\n${result.stdout}\n${result.stderr}`);
+    // LABRUN_BENCH_LAB_OUT=path keeps the lab run's output (its step timings).
+    const keepOut = process.env.LABRUN_BENCH_LAB_OUT;
+    if (keepOut) await writeFile(keepOut, result.stdout);
     return timings.at(-1)![1];
   } finally {
     // LABRUN_BENCH_DAEMON_LOG=path keeps the sandbox daemon's log (its phase timings) past the purge.

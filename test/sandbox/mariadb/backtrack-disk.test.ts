@@ -42,13 +42,7 @@ describe('MariaDB data plane: disk of backtracks', function () {
 
   const record = async (): Promise<{ epochs: Array<{ index: number; startedAt: string }> }> =>
     JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8'));
-  const chunkCount = async (): Promise<number> => {
-    let count = 0;
-    for (const prefix of await readdir(join(dir, 'store', 'chunks'))) {
-      count += (await readdir(join(dir, 'store', 'chunks', prefix))).length;
-    }
-    return count;
-  };
+  const chunkCount = (): Promise<number> => new ChunkStore(join(dir, 'store')).chunkCount();
   const manifests = async (): Promise<string[]> =>
     (await readdir(join(dir, 'store', 'manifests'))).map((file) => file.replace('.json.gz', '')).sort();
 
