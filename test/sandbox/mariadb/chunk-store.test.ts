@@ -105,7 +105,10 @@ describe('chunk store: packs', () => {
     // Pack 1 held 2 live chunks of 8: its live chunks moved to a new pack; pack 2 had none left.
     const packs = await packFiles();
     assert.equal(packs.length, 2);
-    assert.ok(packs.every((file) => !/^p0000000[12]\./.test(file)), `a new pack: ${packs.join(', ')}`);
+    assert.ok(
+      packs.every((file) => !/^p0000000[12]\./.test(file)),
+      `a new pack: ${packs.join(', ')}`,
+    );
     const fresh = new ChunkStore(join(root, 'store'));
     assert.equal(await fresh.chunkCount(), 2);
     await fresh.patch(join(root, 'out'), undefined, await fresh.read('keep'));
