@@ -32,6 +32,11 @@ export class KeyedMutex {
     }
   }
 
+  /** Whether a task holds `key` or waits for it. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves when every task queued so far on every key has finished. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);

@@ -4,12 +4,13 @@
  *
  * - create: mariadb-install-db (master user and database included) into the first snapshot, then start.
  * - clone: a hot mariadb-backup copy of the running source becomes the target's first snapshot; the target
- *   stays stopped and gets its live data directory when first started (the first snapshot is sealed into
- *   the cluster's chunk store and its directory becomes the live one: no copy is made).
- * - backtrack: stop, seal the live directory as the epoch's end, turn it in place into State(T) (writing
- *   only the chunks that differ, then replaying binlog if needed), seal that as the next epoch's base and
- *   start again if it ran. Then history outside the backtrack window is deleted and unreferenced chunks with
- *   it, so disk grows with what changed, not with the number of backtracks.
+ *   stays stopped and gets its live data directory (a copy of that snapshot) when first started.
+ * - backtrack: stop, keep the live directory as the epoch's end (renamed into a plain snapshot, not read),
+ *   write State(T) out (the snapshot it is, or a snapshot with binlog replayed into it, which is the next
+ *   epoch's base) and start again if it ran. Then history outside the backtrack window is deleted and
+ *   unreferenced chunks with it. Plain snapshots are sealed into the cluster's chunk store once the cluster
+ *   is quiet (quiet-sealer.ts), so disk grows with what changed, not with the number of backtracks, and no
+ *   seal competes with the lab's own work or is spent on a clone the lab deletes right after.
  * - restart (fault injection): stop or kill the server and start it again on the same files. The timeline
  *   needs no new epoch: the cluster holds the same committed state before and after, and its binlog simply
  *   goes on in a new file of the same epoch. A crash may leave the old file ending in a torn event or an
@@ -30,7 +31,6 @@ import {
   type EpochRecord,
 } from './cluster-record.js';
 import { DataPlaneError } from './errors.js';
-import type { Manifest } from './chunk-store.js';
 import { copyDirectory, diskUsage, exists } from './fs-utils.js';
 import { hotCopy } from './hot-copy.js';
 import { installDataDirectory } from './install.js';
@@ -52,6 +52,7 @@ import {
   type MariaDbServer,
   type StopOptions,
 } from './server.js';
+import { QuietSealer } from './quiet-sealer.js';
 import { Snapshots } from './snapshots.js';
 import {
   earliestBacktrackSecond,
@@ -93,6 +94,8 @@ export interface MariaDbDataPlaneOptions {
   tools?: MariaDbTools;
   /** How long a mariadbd start may take (default 30 s). */
   startupTimeoutMs?: number;
+  /** How long a cluster must be quiet before its plain snapshots are sealed (default 3 s). */
+  sealWhenQuietMs?: number;
 }
 
 const FIRST_SERVER_ID = 101;
@@ -117,6 +120,7 @@ export class MariaDbDataPlane implements DataPlane {
   private storeGeneration = 0;
   private nextServerId = FIRST_SERVER_ID;
   private ready: Promise<void> | undefined;
+  private readonly sealer: QuietSealer;
   /** Binlog events carry the servers' wall-clock seconds, so the timeline is kept in that clock too. */
   private readonly now = (): Date => new Date();
 
@@ -125,6 +129,16 @@ export class MariaDbDataPlane implements DataPlane {
     this.log = options.log ?? (() => undefined);
     this.tools = options.tools ?? defaultTools();
     this.startupTimeoutMs = options.startupTimeoutMs;
+    this.sealer = new QuietSealer({
+      ...(options.sealWhenQuietMs !== undefined ? { quietMs: options.sealWhenQuietMs } : {}),
+      serverPid: (id) => {
+        const server = this.servers.get(id);
+        return server?.isRunning() ? server.pid : undefined;
+      },
+      busy: (id) => this.locks.busy(id),
+      sealOne: (id) => this.locks.run([id], () => this.sealOneLocked(id)),
+      log: this.log,
+    });
   }
 
   async createCluster(spec: ClusterStorageSpec): Promise<void> {
@@ -229,8 +243,14 @@ export class MariaDbDataPlane implements DataPlane {
     await this.locks.run([id], () => this.startLocked(id));
   }
 
+  /** Seals the cluster's plain snapshots now (they are sealed anyway once it is quiet). */
   async settle(id: string): Promise<void> {
-    await this.locks.run([id], async () => undefined);
+    await this.init();
+    this.sealer.forget(id);
+    await this.locks.run([id], async () => {
+      if (!(await exists(clusterPaths(this.home, id).record))) return;
+      while (await this.sealOneLocked(id));
+    });
   }
 
   async stop(id: string): Promise<void> {
@@ -265,6 +285,7 @@ export class MariaDbDataPlane implements DataPlane {
 
   async destroy(id: string): Promise<void> {
     await this.init();
+    this.sealer.forget(id);
     await this.locks.run([id], async () => {
       const paths = clusterPaths(this.home, id);
       await this.stopLocked(id);
@@ -305,6 +326,7 @@ export class MariaDbDataPlane implements DataPlane {
 
   async shutdown(): Promise<void> {
     await this.init();
+    this.sealer.close();
     await Promise.all([...this.servers.keys()].map((id) => this.locks.run([id], () => this.stopLocked(id))));
   }
 
@@ -341,6 +363,8 @@ export class MariaDbDataPlane implements DataPlane {
       } else {
         await removeServerLeftovers(paths.pidFile, paths.socket);
       }
+      // Plain snapshots an earlier owner did not get to seal.
+      if ((await new Snapshots(paths).plainNames()).length > 0) this.sealer.watch(id);
     }
   }
 
@@ -398,30 +422,23 @@ export class MariaDbDataPlane implements DataPlane {
     return bytes;
   }
 
-  /** Forgets the measured size of a cluster's chunk store, once an operation has changed it. */
   /**
-   * Seals the plain snapshot `name` (the copy a first start was made from) into the store and removes it, as
-   * the next task holding the cluster's lock: queued now, it runs once the current holder is done and before
-   * any operation asked for later, so a backtrack, a clone or a delete finds it sealed. A daemon that stops
-   * first leaves the plain copy, which the next backtrack seals (Snapshots.packAll).
+   * Seals the cluster's first plain snapshot into its store and removes the directory, if it has one;
+   * resolves whether any plain snapshot is left. Runs under the cluster's lock.
    */
-  private sealLater(id: string, paths: ClusterPaths, name: string): void {
-    void this.locks
-      .run([id], async () => {
-        const started = Date.now();
-        const snapshots = new Snapshots(paths);
-        if ((await snapshots.plain(name)) === undefined) return;
-        await snapshots.pack(name);
-        this.storeChanged(id);
-        this.log(`cluster ${id}: snapshot ${name} sealed in ${Date.now() - started} ms, after the start`);
-      })
-      .catch((error: unknown) => {
-        this.log(
-          `cluster ${id}: sealing snapshot ${name} after the start failed (${error instanceof Error ? error.message : String(error)}); the next backtrack seals it`,
-        );
-      });
+  private async sealOneLocked(id: string): Promise<boolean> {
+    const paths = clusterPaths(this.home, id);
+    const snapshots = new Snapshots(paths);
+    const [name, ...rest] = await snapshots.plainNames();
+    if (name === undefined) return false;
+    const started = Date.now();
+    await snapshots.pack(name);
+    this.storeChanged(id);
+    this.log(`cluster ${id}: snapshot ${name} sealed in ${Date.now() - started} ms`);
+    return rest.length > 0;
   }
 
+  /** Forgets the measured size of a cluster's chunk store, once an operation has changed it. */
   private storeChanged(id: string): void {
     this.storeGeneration++;
     this.storeBytes.delete(id);
@@ -457,11 +474,10 @@ export class MariaDbDataPlane implements DataPlane {
       const packing = Date.now();
       const plain = await snapshots.plain(name);
       if (plain !== undefined) {
-        // Copied, and sealed once the server serves (sealLater): hashing and storing every chunk of a
-        // freshly made copy is not on the way to the first connection. Until then the copy stays plain.
+        // Copied; the plain snapshot is sealed once the cluster is quiet.
         await copyDirectory(plain, staging);
         this.log(`cluster ${id}: data directory copied from snapshot ${name} in ${Date.now() - packing} ms`);
-        this.sealLater(id, paths, name);
+        this.sealer.watch(id);
       } else {
         await snapshots.materialize(name, staging);
         this.log(`cluster ${id}: data directory written from snapshot ${name} in ${Date.now() - packing} ms`);
@@ -536,34 +552,26 @@ export class MariaDbDataPlane implements DataPlane {
     const second = resolveBacktrackTarget(record, to, this.now());
     const phases = new PhaseTimer();
     const wasRunning = this.isRunning(id);
-    // The live files are sealed as they are, redo log included: flushing the buffer pool first would cost
+    // The live files are kept as they are, redo log included: flushing the buffer pool first would cost
     // more than the crash recovery it saves on the rare start from this end state.
     await this.stopLocked(id, { skipFlush: true });
     const endedAt = this.now();
     phases.mark('stop');
 
-    // End the current epoch: its live directory (if it ever ran) is sealed as its end snapshot when it changed.
-    // From then on the live directory is scratch: a failure below rebuilds it from that snapshot.
-    await snapshots.packAll();
+    // End the current epoch: a live directory the server changed becomes its end snapshot by a rename (a
+    // crash from here on rebuilds the live directory from it, see liveSnapshot); one it did not change is a
+    // copy of the base and goes.
     const current = currentEpoch(record);
     const tally = await this.tallyEpoch(paths, current.index);
     const endName = `e${current.index}-end`;
-    let live: Manifest | undefined;
-    let sealedBytes = 0;
-    const reads: string[] = [];
-    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
     if (await exists(paths.data)) {
-      // The live directory was made from the epoch's base: the files the server never wrote are not read.
-      const base = await snapshots.sealed(current.base).catch(() => undefined);
       if (tally.lastChangeSecond !== undefined) {
-        const sealed = await snapshots.seal(paths.data, endName, base);
-        live = sealed.manifest;
-        sealedBytes += sealed.stats.storedBytes;
-        reads.push(
-          `end ${mib(sealed.stats.readBytes)} MiB read, ${mib(sealed.stats.reusedBytes)} MiB unchanged`,
-        );
+        // A sealed end left by a backtrack interrupted before is older than the live directory.
+        await snapshots.remove(endName);
+        await mkdir(paths.snapshots, { recursive: true });
+        await rename(paths.data, snapshotDir(paths, endName));
       } else {
-        live = await snapshots.scan(paths.data, base);
+        await rm(paths.data, { recursive: true, force: true });
       }
     }
     const ended: EpochRecord = { ...current };
@@ -571,34 +579,30 @@ export class MariaDbDataPlane implements DataPlane {
       ended.end = endName;
       ended.lastChangeSecond = tally.lastChangeSecond;
     }
-    phases.mark('seal');
+    phases.mark('end');
     const epochs = [...record.epochs.slice(0, -1), ended];
     const source = epochAt({ ...record, epochs }, second);
     const plan = await planMaterialize(paths, source, second);
     phases.mark('plan');
 
-    // Build State(T) in the work directory: the old live directory patched where it differs, or, for a
-    // cluster without one, the snapshot written out when a replay needs it.
+    // State(T) is an existing snapshot, which becomes the new epoch's base as it is, or a snapshot with
+    // binlog replayed into it in the work directory, which becomes a new base.
     const index = current.index + 1;
     let base = plan.snapshot;
     const work = join(paths.work, `backtrack-e${index}`);
-    let built = false;
-    // What `work` holds before a replay (as `patch` writes it, mtimes included), when it is known.
-    let patched: Manifest | undefined;
+    let sealedBytes = 0;
+    const reads: string[] = [];
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    // Whether `work` holds the new live directory (a base sealed from it) rather than a new plain base.
+    let workIsLive = false;
     try {
       await mkdir(paths.work, { recursive: true });
       await rm(work, { recursive: true, force: true });
-      if (live) {
-        await rename(paths.data, work);
-        patched = await snapshots.patch(work, live, plan.snapshot);
-        built = true;
-      } else if (plan.kind === 'replay') {
-        await snapshots.materialize(plan.snapshot, work);
-        patched = await snapshots.sealed(plan.snapshot);
-        built = true;
-      }
-      phases.mark('patch');
       if (plan.kind === 'replay') {
+        // What `work` holds before the replay (as `patch` writes it, mtimes included), when it is known.
+        const written = await snapshots.sealed(plan.snapshot);
+        await snapshots.materialize(plan.snapshot, work);
+        phases.mark('copy');
         await replayInto({
           paths,
           record,
@@ -609,13 +613,19 @@ export class MariaDbDataPlane implements DataPlane {
         });
         phases.mark('replay');
         base = `e${index}-base`;
-        // Only the files the replay wrote are read: the rest are as `patch` left them.
-        const sealed = await snapshots.seal(work, base, patched);
-        sealedBytes += sealed.stats.storedBytes;
-        reads.push(
-          `base ${mib(sealed.stats.readBytes)} MiB read, ${mib(sealed.stats.reusedBytes)} MiB unchanged`,
-        );
-        phases.mark('seal');
+        await snapshots.remove(base);
+        if (written) {
+          // Only the files the replay wrote are read: the rest are as `patch` left them.
+          const sealed = await snapshots.seal(work, base, written);
+          sealedBytes += sealed.stats.storedBytes;
+          reads.push(
+            `base ${mib(sealed.stats.readBytes)} MiB read, ${mib(sealed.stats.reusedBytes)} MiB unchanged`,
+          );
+          workIsLive = true;
+          phases.mark('seal');
+        } else {
+          await rename(work, snapshotDir(paths, base));
+        }
       }
     } catch (error) {
       await rm(paths.work, { recursive: true, force: true });
@@ -635,12 +645,14 @@ export class MariaDbDataPlane implements DataPlane {
     };
     // Commit: once the record names the new epoch, its base is the state, with or without the live directory.
     await writeClusterRecord(paths.record, { ...record, epochs: [...epochs, next] });
-    if (built) await rename(work, paths.data);
+    if (workIsLive) await rename(work, paths.data);
     await rm(paths.work, { recursive: true, force: true });
     const pruned = await this.pruneLocked(id, snapshots, endedAt, options.windowSeconds);
     phases.mark('prune');
+    // The live directory of the new epoch is made here (or on its first start) from its base.
     if (wasRunning) await this.startLocked(id);
     phases.mark('start');
+    this.sealer.watch(id);
     this.log(
       `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
         `(${plan.replayedEvents} events replayed; ${mib(sealedBytes)} MiB sealed` +

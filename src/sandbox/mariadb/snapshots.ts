@@ -1,9 +1,9 @@
 /**
- * A cluster's snapshots, by name. A snapshot is sealed into the cluster's chunk store (see chunk-store.ts),
- * except a first base whose seal has not run yet: the copy a clone or create just made stays a plain
- * directory under snapshots/; the first start copies it into place as the live directory and seals it in the
- * background once the server serves, and a clone that is never started costs no sealing at all. Older homes may still hold plain snapshots of
- * every kind; `packAll` seals them, after which the live directory is the only uncompressed copy.
+ * A cluster's snapshots, by name. A snapshot is sealed into the cluster's chunk store (see chunk-store.ts) or
+ * is still a plain directory under snapshots/: the copy a clone or create just made, the live directory a
+ * backtrack ended (renamed, not read), the state a backtrack replayed into a copy of a plain base. Plain
+ * snapshots are sealed once the cluster is quiet (see quiet-sealer.ts) or settled; until then a plain
+ * snapshot is used as it is (copied with cp when a live directory is made from it).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { ChunkStore, type Manifest, type SealStats } from './chunk-store.js';
@@ -42,11 +42,14 @@ export class Snapshots {
     return manifest;
   }
 
+  /** The names of the plain snapshots, sorted. */
+  async plainNames(): Promise<string[]> {
+    return (await readdir(this.paths.snapshots).catch(() => [] as string[])).sort();
+  }
+
   /** Seals every plain snapshot. */
   async packAll(): Promise<void> {
-    for (const name of await readdir(this.paths.snapshots).catch(() => [] as string[])) {
-      await this.pack(name);
-    }
+    for (const name of await this.plainNames()) await this.pack(name);
   }
 
   /** Creates `target` (which must not exist) holding snapshot `name`. */

@@ -66,12 +66,18 @@ describe('MariaDB data plane: disk of backtracks', function () {
   });
 
   it('grows by the chunks that changed, not by copies of the data directory', async () => {
-    // The copy the first start was made from is sealed in the background: measure once that is done.
+    // Plain snapshots (the copy the first start was made from, a backtrack's end state) are sealed once the
+    // cluster is quiet: measure once that is done.
     await plane.settle(clone.id);
     assert.deepEqual(await readdir(join(dir, 'snapshots')).catch(() => []), [], 'no plain snapshot is left');
     const before = (await plane.info(clone.id)).dataBytes;
     const live = await diskUsage(join(dir, 'data'));
     for (let seed = 1; seed <= 4; seed++) await round(seed, DAY);
+    assert.ok(
+      (await readdir(join(dir, 'snapshots'))).length > 0,
+      'the end states are kept as plain copies first',
+    );
+    await plane.settle(clone.id);
     const after = (await plane.info(clone.id)).dataBytes;
     // Each backtrack used to keep two more full copies of the data directory (an end state and a new base,
     // redo log included): after four, the clone was several times its size. Now the live directory is the
@@ -95,6 +101,7 @@ describe('MariaDB data plane: disk of backtracks', function () {
   });
 
   it('deletes the epochs, snapshots, binlogs and chunks the window no longer reaches', async () => {
+    await plane.settle(clone.id);
     const chunksBefore = await chunkCount();
     const earliestBefore = (await plane.info(clone.id)).earliestBacktrackTime;
     // The current epoch (5) began with the last backtrack; this round ends it several seconds later with a
@@ -104,6 +111,7 @@ describe('MariaDB data plane: disk of backtracks', function () {
     const mark = await round(10, 2);
     const kept = (await record()).epochs.map((epoch) => epoch.index);
     assert.deepEqual(kept, [5, 6]);
+    await plane.settle(clone.id);
     assert.deepEqual(await manifests(), ['e5-base', 'e5-end', 'e6-base']);
     assert.deepEqual((await readdir(join(dir, 'binlogs'))).sort(), ['e5', 'e6']);
     assert.ok((await chunkCount()) < chunksBefore, 'chunks only the deleted snapshots named are gone');
@@ -138,5 +146,40 @@ describe('MariaDB data plane: disk of backtracks', function () {
     await nextSecond();
     await plane.backtrack(clone.id, at, { windowSeconds: DAY });
     assert.equal(await checksum(clone, 'items'), written);
+  });
+
+  it('rebuilds the live directory from the end state a backtrack renamed before it was interrupted', async () => {
+    await sql(clone, 'UPDATE items SET k = k + 2 WHERE id <= 10');
+    const written = await checksum(clone, 'items');
+    const epoch = (await record()).epochs.at(-1)!.index;
+    await plane.stop(clone.id);
+    // Where a backtrack stands once it has kept the live directory as the epoch's end; then the process dies.
+    await mkdir(join(dir, 'snapshots'), { recursive: true });
+    await rename(join(dir, 'data'), join(dir, 'snapshots', `e${epoch}-end`));
+    await plane.shutdown();
+    plane = createMariaDbDataPlane({ home: home.home });
+    await plane.start(clone.id);
+    assert.equal(await checksum(clone, 'items'), written, 'the writes of the interrupted epoch are kept');
+  });
+
+  it('seals the plain snapshots of a quiet cluster by itself', async () => {
+    await plane.shutdown();
+    plane = createMariaDbDataPlane({ home: home.home, sealWhenQuietMs: 300 });
+    await plane.start(clone.id);
+    await nextSecond();
+    const at = new Date(Math.floor((await serverNow(clone)).getTime() / 1000) * 1000);
+    await nextSecond();
+    await sql(clone, 'DELETE FROM items WHERE id <= 20');
+    await nextSecond();
+    await plane.backtrack(clone.id, at, { windowSeconds: DAY });
+    const epoch = (await record()).epochs.at(-2)!.index;
+    const plain = (): Promise<string[]> => readdir(join(dir, 'snapshots')).catch(() => []);
+    assert.ok((await plain()).includes(`e${epoch}-end`), 'the end state is a plain copy at first');
+    const deadline = Date.now() + 30_000;
+    while ((await plain()).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(await plain(), []);
+    assert.ok((await manifests()).includes(`e${epoch}-end`), 'sealed into the store');
   });
 });
