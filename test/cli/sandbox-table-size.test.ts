@@ -67,13 +67,13 @@ describe('the sandbox stack reports its table size and poll intervals (node dist
     const out = await outputs();
     assert.equal(out.tableSize, '1200');
     assert.equal(out.pollInterval, '100ms');
-    assert.equal(out.pollMaxInterval, '250ms');
+    assert.equal(out.pollMaxInterval, '100ms');
     assert.equal(await rows(), 1200);
 
     const plan = await labrun(['plan', 'runbooks/aurora-clone-backtrack.yaml', '--sandbox']);
     assert.equal(plan.exitCode, 0, plan.stderr);
     assert.match(plan.stdout, /--table-size=1200\b/, "the re-created table gets the sandbox's size");
-    assert.match(plan.stdout, /"interval":"100ms","backoff":1\.5,"maxInterval":"250ms"/);
+    assert.match(plan.stdout, /"interval":"100ms","backoff":1\.5,"maxInterval":"100ms"/);
     // --set still wins over the stack.
     const set = await labrun([
       'plan',

@@ -47,9 +47,10 @@ export const LAB_INSTANCE_CLASS = 'db.r6g.large';
 /**
  * Poll intervals suited to the sandbox, served as stack outputs for runbooks' `pollInterval` and
  * `pollMaxInterval` inputs: its creates, deletes and backtracks take a second or two, not the minutes AWS
- * takes, so the AWS-tuned 1 s doubling up to 30 s would mostly wait after the work is done.
+ * takes, so the AWS-tuned 1 s doubling up to 30 s would mostly wait after the work is done. A steady 100 ms
+ * (a Describe call on loopback costs a few milliseconds) finds a backtrack done about 50 ms after it is.
  */
-export const SANDBOX_POLL_OUTPUTS = { pollInterval: '100ms', pollMaxInterval: '250ms' } as const;
+export const SANDBOX_POLL_OUTPUTS = { pollInterval: '100ms', pollMaxInterval: '100ms' } as const;
 
 /** The stack outputs that say how the sandbox differs from AWS: sbtest1's rows and the poll intervals. */
 export function sandboxSettingOutputs(tableSize: number): StackRecord['outputs'] {
