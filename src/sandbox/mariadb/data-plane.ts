@@ -99,6 +99,13 @@ export interface MariaDbDataPlaneOptions {
 }
 
 const FIRST_SERVER_ID = 101;
+/**
+ * Plain snapshots a cluster may hold before a backtrack seals the oldest at once (queued on the cluster's
+ * lock right after it) instead of when the cluster is quiet: a cluster kept busy through many backtracks
+ * then holds its live directory and at most this many plain copies. Three is what a lab's two backtracks
+ * leave (the first copy, the end state, the replayed base), so a lab pays no seal.
+ */
+const MAX_PLAIN_SNAPSHOTS = 3;
 
 export function createMariaDbDataPlane(options: MariaDbDataPlaneOptions): MariaDbDataPlane {
   return new MariaDbDataPlane(options);
@@ -438,6 +445,21 @@ export class MariaDbDataPlane implements DataPlane {
     return rest.length > 0;
   }
 
+  /** Seals the oldest plain snapshots down to MAX_PLAIN_SNAPSHOTS, as the next task holding the cluster's lock. */
+  private sealExcessLater(id: string): void {
+    void this.locks
+      .run([id], async () => {
+        if (!(await exists(clusterPaths(this.home, id).record))) return;
+        const snapshots = new Snapshots(clusterPaths(this.home, id));
+        while ((await snapshots.plainNames()).length > MAX_PLAIN_SNAPSHOTS) await this.sealOneLocked(id);
+      })
+      .catch((error: unknown) => {
+        this.log(
+          `cluster ${id}: sealing plain snapshots failed (${error instanceof Error ? error.message : String(error)}); tried again when the cluster is quiet`,
+        );
+      });
+  }
+
   /** Forgets the measured size of a cluster's chunk store, once an operation has changed it. */
   private storeChanged(id: string): void {
     this.storeGeneration++;
@@ -653,6 +675,7 @@ export class MariaDbDataPlane implements DataPlane {
     if (wasRunning) await this.startLocked(id);
     phases.mark('start');
     this.sealer.watch(id);
+    if ((await snapshots.plainNames()).length > MAX_PLAIN_SNAPSHOTS) this.sealExcessLater(id);
     this.log(
       `cluster ${id}: backtracked to ${secondToDate(second).toISOString()} from epoch ${source.index} ` +
         `(${plan.replayedEvents} events replayed; ${mib(sealedBytes)} MiB sealed` +

@@ -42,9 +42,12 @@ export class Snapshots {
     return manifest;
   }
 
-  /** The names of the plain snapshots, sorted. */
+  /** The names of the plain snapshots, oldest epoch first (e2-end before e10-base). */
   async plainNames(): Promise<string[]> {
-    return (await readdir(this.paths.snapshots).catch(() => [] as string[])).sort();
+    const epoch = (name: string): number => Number(/^e(\d+)-/.exec(name)?.[1] ?? Infinity);
+    return (await readdir(this.paths.snapshots).catch(() => [] as string[])).sort(
+      (a, b) => epoch(a) - epoch(b) || (a < b ? -1 : a > b ? 1 : 0),
+    );
   }
 
   /** Seals every plain snapshot. */
