@@ -73,9 +73,10 @@ describe('MariaDB data plane: disk of backtracks', function () {
     const before = (await plane.info(clone.id)).dataBytes;
     const live = await diskUsage(join(dir, 'data'));
     for (let seed = 1; seed <= 4; seed++) await round(seed, DAY);
-    // A restart queues on the cluster's lock behind the seals the backtracks queued once they left more than
+    // A stop queues on the cluster's lock behind the seals the backtracks queued once they left more than
     // three plain copies (the clone is never quiet long enough here).
-    await plane.restart(clone.id);
+    await plane.stop(clone.id);
+    await plane.start(clone.id);
     const plain = await readdir(join(dir, 'snapshots'));
     assert.ok(
       plain.length > 0 && plain.length <= 3,
