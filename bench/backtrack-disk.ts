@@ -12,12 +12,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execa } from 'execa';
-import { withSysbenchPassword } from '../src/core/private-file.js';
 import mysql from 'mysql2/promise';
 import { createMariaDbDataPlane } from '../src/sandbox/mariadb/index.js';
 import { diskUsage } from '../src/sandbox/mariadb/fs-utils.js';
 import type { ClusterStorageSpec } from '../src/sandbox/mariadb/types.js';
+import { sysbench } from './sysbench.js';
 
 const rows = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
 const rounds = Number(
@@ -81,20 +80,15 @@ async function write(spec: ClusterStorageSpec, seed: number): Promise<void> {
 }
 
 async function sysbenchPrepare(spec: ClusterStorageSpec): Promise<void> {
-  await withSysbenchPassword(spec.masterPassword, (passwordArgs) =>
-    execa('sysbench', [
-      ...passwordArgs,
-      'oltp_write_only',
-      '--db-driver=mysql',
-      `--mysql-host=${spec.host}`,
-      '--mysql-port=3306',
-      `--mysql-user=${spec.masterUsername}`,
-      `--mysql-db=${spec.databaseName}`,
-      '--tables=1',
-      `--table-size=${rows}`,
-      '--threads=1',
-      'prepare',
-    ]),
+  await sysbench(
+    {
+      host: spec.host,
+      user: spec.masterUsername,
+      password: spec.masterPassword,
+      database: spec.databaseName,
+      rows,
+    },
+    'prepare',
   );
 }
 

@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { withSysbenchPassword } from '../src/core/private-file.js';
 import mysql from 'mysql2/promise';
 import { sandboxDown, sandboxUp } from '../src/sandbox/index.js';
 import { createMariaDbDataPlane } from '../src/sandbox/mariadb/index.js';
 import { startMariaDbServer, type MariaDbServer } from '../src/sandbox/mariadb/server.js';
 import type { ClusterStorageSpec } from '../src/sandbox/mariadb/types.js';
+import { sysbench } from './sysbench.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 /** Further arguments are `name=value` inputs for the lab run (e.g. pollInterval=1s to compare settings). */
@@ -39,27 +39,9 @@ async function timed<T>(what: string, task: () => Promise<T>): Promise<T> {
 }
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-/** sysbench with the password in a private config file, as labrun gives it. */
-function sysbench(host: string, command: string): Promise<unknown> {
-  return withSysbenchPassword('Password1', (passwordArgs) =>
-    execa('sysbench', [...passwordArgs, ...sysbenchArgs(host, command)]),
-  );
-}
-
-function sysbenchArgs(host: string, command: string): string[] {
-  return [
-    'oltp_write_only',
-    '--db-driver=mysql',
-    `--mysql-host=${host}`,
-    '--mysql-port=3306',
-    '--mysql-user=masteruser',
-    '--mysql-db=mylab',
-    '--tables=1',
-    `--table-size=${rows}`,
-    '--threads=1',
-    command,
-  ];
-}
+/** The lab's load with the password in a private config file, as labrun gives it. */
+const load = (host: string, command: string): Promise<unknown> =>
+  sysbench({ host, user: 'masteruser', password: 'Password1', database: 'mylab', rows }, command);
 
 async function sql(host: string, statement: string): Promise<unknown> {
   const connection = await mysql.createConnection({
@@ -90,7 +72,7 @@ async function rawLab(home: string): Promise<number> {
   let copyServer: MariaDbServer | undefined;
   try {
     await plane.createCluster(source);
-    await sysbench(RAW_HOST, 'prepare');
+    await load(RAW_HOST, 'prepare');
     const sourceDir = join(home, 'clusters', source.id);
     const backup = join(home, 'raw-backup');
     const datadir = join(home, 'raw-copy', 'data');
@@ -127,7 +109,7 @@ async function rawLab(home: string): Promise<number> {
     await timed('raw: checksum of the copy', () => checksum(RAW_COPY_HOST));
     await timed('raw: checksum of the source', () => checksum(RAW_HOST));
     await sql(RAW_COPY_HOST, 'DROP TABLE sbtest1');
-    await timed('raw: sysbench prepare', () => sysbench(RAW_COPY_HOST, 'prepare'));
+    await timed('raw: sysbench prepare', () => load(RAW_COPY_HOST, 'prepare'));
     await timed('raw: checksum of the re-prepared table', () => checksum(RAW_COPY_HOST));
     await timed('raw: restore 2 (copy + start)', restore);
     await timed('raw: checksum after restore 2', () => checksum(RAW_COPY_HOST));

@@ -120,8 +120,10 @@ export class MariaDbDataPlane implements DataPlane {
   private readonly locks = new KeyedMutex();
   private readonly tallies = new Map<string, BinlogTally>();
   /**
-   * Bytes of each cluster's chunk store, measured once after it last changed: it holds thousands of files,
-   * and DescribeDBClusters (polled by every waiter) asks for the cluster's size each time.
+   * Bytes of each cluster's chunk store and plain snapshots, measured once after they last changed (only
+   * backtracks, seals and deletes change them): a plain snapshot is a whole data directory, and
+   * DescribeDBClusters (polled by every waiter, ten times a second on the sandbox) asks for the cluster's
+   * size each time.
    */
   private readonly storeBytes = new Map<string, number>();
   private storeGeneration = 0;
@@ -254,8 +256,8 @@ export class MariaDbDataPlane implements DataPlane {
   async settle(id: string): Promise<void> {
     await this.init();
     this.sealer.forget(id);
+    // A cluster deleted meanwhile has no plain snapshot left: the loop ends at once.
     await this.locks.run([id], async () => {
-      if (!(await exists(clusterPaths(this.home, id).record))) return;
       while (await this.sealOneLocked(id));
     });
   }
@@ -307,7 +309,7 @@ export class MariaDbDataPlane implements DataPlane {
     const server = this.servers.get(id);
     const running = server?.isRunning() ?? false;
     const [otherBytes, storeBytes, changeRecords] = await Promise.all([
-      diskUsage(paths.dir, new Set([paths.store])),
+      diskUsage(paths.dir, new Set([paths.store, paths.snapshots])),
       this.storeUsage(id, paths),
       this.countChangeRecords(paths, record),
     ]);
@@ -423,7 +425,7 @@ export class MariaDbDataPlane implements DataPlane {
     const known = this.storeBytes.get(id);
     if (known !== undefined) return known;
     const generation = this.storeGeneration;
-    const bytes = await diskUsage(paths.store);
+    const bytes = (await diskUsage(paths.store)) + (await diskUsage(paths.snapshots));
     // Kept only if no operation that changes a store ended meanwhile.
     if (generation === this.storeGeneration) this.storeBytes.set(id, bytes);
     return bytes;
@@ -449,7 +451,7 @@ export class MariaDbDataPlane implements DataPlane {
   private sealExcessLater(id: string): void {
     void this.locks
       .run([id], async () => {
-        if (!(await exists(clusterPaths(this.home, id).record))) return;
+        // A cluster deleted meanwhile has no plain snapshot left.
         const snapshots = new Snapshots(clusterPaths(this.home, id));
         while ((await snapshots.plainNames()).length > MAX_PLAIN_SNAPSHOTS) await this.sealOneLocked(id);
       })

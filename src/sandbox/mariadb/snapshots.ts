@@ -50,11 +50,6 @@ export class Snapshots {
     );
   }
 
-  /** Seals every plain snapshot. */
-  async packAll(): Promise<void> {
-    for (const name of await this.plainNames()) await this.pack(name);
-  }
-
   /** Creates `target` (which must not exist) holding snapshot `name`. */
   async materialize(name: string, target: string): Promise<void> {
     const dir = await this.plain(name);
@@ -62,20 +57,9 @@ export class Snapshots {
     else await this.store.patch(target, undefined, await this.store.read(name));
   }
 
-  /** Turns `dir`, which matches `current`, into snapshot `name`, writing only what differs. */
-  async patch(dir: string, current: Manifest, name: string): Promise<Manifest> {
-    const target = await this.pack(name);
-    await this.store.patch(dir, current, target);
-    return target;
-  }
-
   /** Seals `dir` as `name`; `likely` is a manifest it was made from (see ChunkStore.seal). */
   seal(dir: string, name: string, likely?: Manifest): Promise<{ manifest: Manifest; stats: SealStats }> {
     return this.store.seal(dir, name, likely);
-  }
-
-  scan(dir: string, likely?: Manifest): Promise<Manifest> {
-    return this.store.scan(dir, likely);
   }
 
   /** The manifest of the sealed snapshot `name`, or undefined when it is plain or missing. */
