@@ -3,6 +3,7 @@
  * `labrun validate` never loads the AWS SDK or mysql2. Commander's own errors are turned into one line
  * plus "see labrun --help", exit code 2.
  */
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { CliExit, EXIT } from './exit-codes.js';
@@ -290,8 +291,9 @@ function positiveInteger(flag: string): (value: string) => number {
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
+  const { packageRoot } = await import('../core/package-root.js');
   try {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(await readFile(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as {
       version?: string;
     };
     return pkg.version ?? '0.0.0';

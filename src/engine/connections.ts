@@ -125,7 +125,7 @@ class MysqlSession implements SqlSession {
     this.alive = false;
     try {
       const settings = await this.options.settings(this.name);
-      const mysql = await import('mysql2/promise');
+      const { default: mysql } = await import('mysql2/promise');
       const side = await mysql.createConnection({
         host: settings.host,
         port: settings.port,
@@ -173,7 +173,7 @@ class MysqlSession implements SqlSession {
     if (this.connection && this.alive) return this.connection;
     if (this.connection) await this.close();
     const settings = await this.options.settings(this.name);
-    const mysql = await import('mysql2/promise');
+    const { default: mysql } = await import('mysql2/promise');
     const config: ConnectionOptions = {
       host: settings.host,
       port: settings.port,

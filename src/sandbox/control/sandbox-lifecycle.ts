@@ -7,6 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../core/package-root.js';
 import type { SandboxConnection, SandboxOptions, SandboxStatus, SandboxUpOptions } from '../index.js';
 import { parseFaultSpec } from '../api/fault-injection.js';
 import type { SandboxStatusReport } from '../api/server.js';
@@ -399,13 +400,15 @@ function spawnDaemon(home: string, opts: SandboxUpOptions, strict: boolean): Wat
   }
 }
 
-/** `node dist/sandbox/daemon.js`, or the TypeScript source through tsx when labrun itself runs from source. */
+/**
+ * `node dist/sandbox/daemon.js` (from tsc's output or the CLI bundle alike), or the TypeScript source through
+ * tsx when labrun itself runs from source.
+ */
 function daemonEntry(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const sandboxDir = path.dirname(path.dirname(here));
-  if (here.endsWith('.ts'))
-    return ['--import', import.meta.resolve('tsx'), path.join(sandboxDir, 'daemon.ts')];
-  return [path.join(sandboxDir, 'daemon.js')];
+  const root = packageRoot(import.meta.url);
+  if (fileURLToPath(import.meta.url).endsWith('.ts'))
+    return ['--import', import.meta.resolve('tsx'), path.join(root, 'src', 'sandbox', 'daemon.ts')];
+  return [path.join(root, 'dist', 'sandbox', 'daemon.js')];
 }
 
 async function fetchStatus(endpoint: string): Promise<SandboxStatusReport | undefined> {
