@@ -576,9 +576,9 @@ export class MariaDbDataPlane implements DataPlane {
     const second = resolveBacktrackTarget(record, to, this.now());
     const phases = new PhaseTimer();
     const wasRunning = this.isRunning(id);
-    // The live files are kept as they are, redo log included: flushing the buffer pool first would cost
-    // more than the crash recovery it saves on the rare start from this end state.
-    await this.stopLocked(id, { skipFlush: true });
+    // The live files are kept as they are, redo log included: flushing the buffer pool (or even the binlog)
+    // first would cost more than the crash recovery it saves on the rare start from this end state.
+    await this.stopLocked(id, { killAfterBlockingCommits: true });
     const endedAt = this.now();
     phases.mark('stop');
 

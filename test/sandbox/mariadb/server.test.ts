@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
@@ -92,5 +93,65 @@ describe('startMariaDbServer', function () {
         isDataPlaneError(error, 'ServerStartFailed') && /not ready after 1 ms/.test(error.message),
     );
     assert.equal(await findRunningServer(options.configFile, options.pidFile, options.socket), undefined);
+  });
+
+  describe('stopped with killAfterBlockingCommits', () => {
+    const logged = async (): Promise<string> => readFile(options.errorLog, 'utf8').catch(() => '');
+    const root = (server: MariaDbServer) =>
+      mysql.createConnection({ socketPath: server.socket, user: 'root' });
+    const rows = async (): Promise<number[]> => {
+      const server = await startMariaDbServer(binlogged());
+      started.push(server);
+      const connection = await root(server);
+      const [result] = await connection.query('SELECT id FROM kill_test.t ORDER BY id');
+      await connection.end();
+      await server.stop();
+      return (result as Array<{ id: number }>).map((row) => row.id);
+    };
+    const binlogged = (): MariaDbServerOptions => ({
+      ...options,
+      serverId: 7,
+      binlogBasename: join(home.home, 'binlogs', 'mysql-bin'),
+    });
+
+    before(() => mkdir(join(home.home, 'binlogs'), { recursive: true }));
+
+    it('is killed, not shut down, and keeps what was committed but not an open transaction', async () => {
+      const server = await startMariaDbServer(binlogged());
+      started.push(server);
+      const setup = await root(server);
+      await setup.query('CREATE DATABASE kill_test');
+      await setup.query('CREATE TABLE kill_test.t (id INT PRIMARY KEY) ENGINE=InnoDB');
+      await setup.query('INSERT INTO kill_test.t VALUES (1), (2)');
+      const open = await root(server);
+      open.on('error', () => undefined);
+      await open.query('BEGIN');
+      await open.query('INSERT INTO kill_test.t VALUES (3)');
+      const before = (await logged()).length;
+      await server.stop({ killAfterBlockingCommits: true });
+      assert.equal(server.isRunning(), false);
+      const log = (await logged()).slice(before);
+      assert.doesNotMatch(log, /Normal shutdown|Shutdown complete/, 'the server was killed, not shut down');
+      setup.destroy();
+      open.destroy();
+      // The next start runs crash recovery: the committed rows are there, the open transaction's is not.
+      assert.deepEqual(await rows(), [1, 2]);
+    });
+
+    it('is shut down instead when commits cannot be blocked in time (another session holds a table write lock)', async () => {
+      // Uses the table the test before made.
+      const server = await startMariaDbServer(binlogged());
+      started.push(server);
+      const backup = await root(server);
+      backup.on('error', () => undefined);
+      await backup.query('LOCK TABLES kill_test.t WRITE');
+      await backup.query('INSERT INTO kill_test.t VALUES (4)');
+      const before = (await logged()).length;
+      await server.stop({ killAfterBlockingCommits: true });
+      assert.equal(server.isRunning(), false);
+      assert.match((await logged()).slice(before), /Normal shutdown/);
+      backup.destroy();
+      assert.deepEqual(await rows(), [1, 2, 4]);
+    });
   });
 });
