@@ -1,7 +1,7 @@
 /**
- * Bundles the CLI: dist/cli/main.js becomes one entry module plus lazily loaded chunks in dist/cli/chunks/, in place of
- * the few hundred files (the AWS SDKs, yaml, ajv, handlebars, commander) Node would otherwise resolve, read and
- * compile one by one at every start. The rest of dist/ (the library, the sandbox daemon) stays as tsc wrote it.
+ * Bundles the CLI: dist/cli/main.js becomes one entry module plus lazily loaded chunks in dist/cli/chunks/, in
+ * place of the few hundred files (the AWS SDKs, yaml, ajv, handlebars, commander) Node would otherwise resolve,
+ * read and compile one by one at every start. The rest of dist/ (the library, the sandbox daemon) stays as tsc wrote it.
  * node-sql-parser stays outside: analyze.ts loads one of its grammars by name when a statement needs it.
  */
 import { rm } from 'node:fs/promises';

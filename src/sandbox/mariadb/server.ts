@@ -135,15 +135,13 @@ function ownServer(child: ChildProcess, exit: Promise<string>, options: MariaDbS
       if (exited) return;
       // Keep the process alive until the server is really gone, even if nothing else holds the loop.
       child.ref();
-      if (killAfterBlockingCommits) {
-        const blocked = await blockCommits(options.socket);
-        if (blocked) {
+      const killed =
+        killAfterBlockingCommits &&
+        (await killUnderReadLock(options.socket, async () => {
           child.kill('SIGKILL');
           await exit;
-          blocked.destroy();
-          return;
-        }
-      }
+        }));
+      if (killed) return;
       if (skipFlush || killAfterBlockingCommits) await setFastShutdown(options.socket);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -184,15 +182,13 @@ export async function findRunningServer(
       killAfterBlockingCommits = false,
     }: StopOptions = {}) {
       if (!processAlive(pid)) return;
-      if (killAfterBlockingCommits) {
-        const blocked = await blockCommits(socket);
-        if (blocked) {
+      const killed =
+        killAfterBlockingCommits &&
+        (await killUnderReadLock(socket, async () => {
           signal(pid, 'SIGKILL');
           while (processAlive(pid)) await sleep(10);
-          blocked.destroy();
-          return;
-        }
-      }
+        }));
+      if (killed) return;
       if (skipFlush || killAfterBlockingCommits) await setFastShutdown(socket);
       await stopPid(pid, timeoutMs);
     },
@@ -265,24 +261,29 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
 }
 
 /**
- * A root session holding the global read lock (FLUSH TABLES WITH READ LOCK, which waits for the commits and
- * writes in flight and blocks new ones), or undefined when the server cannot be reached or the lock is not had
- * within a second. Not BACKUP STAGE BLOCK_COMMIT: that one also syncs the binlog, the cost this avoids. The
- * session's end, with the server's, is expected: its errors are swallowed.
+ * Kills the server (`kill`, which resolves once it is gone) while a root session holds the global read lock
+ * (FLUSH TABLES WITH READ LOCK, which waits for the commits and writes in flight and blocks new ones). False,
+ * with the server untouched, when it cannot be reached or the lock is not had within a second. Not BACKUP STAGE
+ * BLOCK_COMMIT: that one also syncs the binlog, the cost this avoids. The session ends with the server: its
+ * errors are swallowed.
  */
-async function blockCommits(socketPath: string): Promise<{ destroy(): void } | undefined> {
+async function killUnderReadLock(socketPath: string, kill: () => Promise<void>): Promise<boolean> {
   let connection: mysql.Connection | undefined;
   try {
     connection = await mysql.createConnection({ socketPath, user: 'root', connectTimeout: 2_000 });
     connection.on('error', () => undefined);
     await connection.query('SET SESSION lock_wait_timeout = 1');
     await connection.query('FLUSH TABLES WITH READ LOCK');
-    const held = connection;
-    return { destroy: () => held.destroy() };
   } catch {
     connection?.destroy();
-    return undefined;
+    return false;
   }
+  try {
+    await kill();
+  } finally {
+    connection.destroy();
+  }
+  return true;
 }
 
 /** Best effort: a server that cannot be reached is still stopped, only with the usual page flush. */
